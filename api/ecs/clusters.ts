@@ -1,0 +1,4 @@
+// Placeholder: replaced by the owner of these operations.
+import type { Operation } from '../registry.js'
+
+export const clusterOperations: Record<string, Operation> = {}

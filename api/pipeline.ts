@@ -1,0 +1,284 @@
+/**
+ * One AWS request, as a list of steps: route, authenticate, decode, validate, authorize,
+ * invoke, encode. Every failure on the way is an AwsError shaped for the protocol; anything
+ * else is a fault, logged with its stack at debug and answered as InternalFailure.
+ */
+import { randomUUID } from 'node:crypto'
+import type { Emulator } from '../src/emulator.js'
+import { F } from '../src/log.js'
+import type { Caller } from '../src/iam/identity.js'
+import { AwsError, isAwsError } from './errors.js'
+import { checkJsonTypes, constraintFailures, loadModel, readQueryInput, writeXml, escapeXml } from './models.js'
+import { ACCESS_DENIED, type Check, type Operation, type OperationContext, type Service } from './registry.js'
+import { MESSAGES, authError, checkScopeAndClock, readSignature, verifySignature, type SignedRequest } from './sigv4.js'
+
+export interface AwsHttpRequest extends SignedRequest {
+  sourceIp: string
+}
+
+export interface AwsHttpResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+export interface Recorded extends AwsHttpResponse {
+  service: string
+  operation: string
+}
+
+interface Routed {
+  service: Service
+  operation: string
+  /** Query parameters (query protocol), or undefined for JSON. */
+  params?: Record<string, string>
+}
+
+export class Pipeline {
+  readonly #byTarget = new Map<string, Service>()
+  readonly #byVersion = new Map<string, Service>()
+  readonly #bySigningName = new Map<string, Service>()
+
+  constructor (private readonly emulator: Emulator, private readonly services: readonly Service[],
+    private readonly onResponse?: (r: Recorded) => void) {
+    for (const s of services) {
+      const model = loadModel(s.model)
+      for (const name of Object.keys(s.operations)) {
+        if (model.operations[name] === undefined) throw new Error(`${s.name}: ${name} is not an operation of the model`)
+      }
+      if (s.targetPrefix !== undefined) this.#byTarget.set(s.targetPrefix, s)
+      if (s.version !== undefined) this.#byVersion.set(s.version, s)
+      this.#bySigningName.set(s.signingName, s)
+    }
+  }
+
+  async handle (req: AwsHttpRequest): Promise<AwsHttpResponse> {
+    const requestId = randomUUID()
+    const now = new Date()
+    let routed: Routed | undefined
+    try {
+      routed = this.#route(req)
+      const res = await this.#run(routed, req, requestId, now)
+      this.onResponse?.({ ...res, service: routed.service.name, operation: routed.operation })
+      return res
+    } catch (e) {
+      const protocol = routed?.service.protocol ?? guessProtocol(req)
+      const error = this.#asAwsError(e, routed, requestId)
+      const res = errorResponse(error, protocol, requestId, routed?.service.xmlNamespace)
+      if (routed !== undefined) {
+        this.onResponse?.({ ...res, service: routed.service.name, operation: routed.operation })
+      }
+      return res
+    }
+  }
+
+  async #run (routed: Routed, req: AwsHttpRequest, requestId: string, now: Date): Promise<AwsHttpResponse> {
+    const { service, operation: name } = routed
+    const model = loadModel(service.model)
+    const op = service.operations[name]
+    if (op === undefined) throw this.#notImplemented(service, name)
+
+    // authenticate
+    const caller = await this.#authenticate(req, service, now)
+    const region = service.global === true ? 'us-east-1' : (readSignature(req, service.protocol)?.region ?? this.emulator.config.region)
+
+    // decode and validate
+    const opModel = model.operations[name]
+    const input = routed.params === undefined
+      ? decodeJson(req.body, model, opModel.input?.shape)
+      : readQueryInput(model, opModel.input?.shape, routed.params)
+    const failures = constraintFailures(model, opModel.input?.shape, input, service.checkPatterns)
+    if (failures.length > 0) throw service.invalidInput(failures)
+
+    // authorize and invoke
+    const ctx = this.#context(caller, service, name, region, requestId, now, req.sourceIp)
+    const output = await invoke(op, input, ctx, `${service.actionPrefix}:${name}`)
+
+    // encode
+    return routed.params === undefined
+      ? jsonResponse(output, requestId)
+      : xmlResponse(service, name, output ?? {}, requestId)
+  }
+
+  #route (req: AwsHttpRequest): Routed {
+    const target = header(req, 'x-amz-target')
+    if (target !== undefined) {
+      const dot = target.lastIndexOf('.')
+      const service = this.#byTarget.get(target.slice(0, dot))
+      if (service === undefined) throw new AwsError('UnknownOperationException', '')
+      return { service, operation: target.slice(dot + 1) }
+    }
+    const params = queryParams(req)
+    if (params !== undefined && params.Action !== undefined) {
+      const service = this.#byVersion.get(params.Version ?? '') ?? this.#byScope(req)
+      if (service === undefined || service.protocol !== 'query') {
+        throw new AwsError('InvalidAction', `Could not find operation ${params.Action} for version ${params.Version ?? 'NO_VERSION_SPECIFIED'}`)
+      }
+      return { service, operation: params.Action, params }
+    }
+    const service = this.#byScope(req)
+    if (service?.protocol === 'query') throw new AwsError('MissingAction', 'Missing Action')
+    throw new AwsError('UnknownOperationException', '')
+  }
+
+  #byScope (req: AwsHttpRequest): Service | undefined {
+    const m = /Credential=[^/]*\/\d{8}\/[^/]*\/([^/]+)\//.exec(header(req, 'authorization') ?? '')
+    return m === null ? undefined : this.#bySigningName.get(m[1])
+  }
+
+  async #authenticate (req: AwsHttpRequest, service: Service, now: Date): Promise<Caller> {
+    const { identity, config } = this.emulator
+    const protocol = service.protocol
+    const sig = readSignature(req, protocol)
+    if (config.auth === 'open') {
+      if (sig === undefined) return identity.openCaller()
+      const r = identity.resolve(sig.accessKeyId, sig.sessionToken, now)
+      return r.ok ? r.caller : identity.openCaller()
+    }
+    if (sig === undefined) {
+      throw authError('missing', protocol, protocol === 'json' ? MESSAGES.missingJson : MESSAGES.missingQuery)
+    }
+    checkScopeAndClock(sig, service.signingName, protocol, now)
+    const r = identity.resolve(sig.accessKeyId, sig.sessionToken, now)
+    if (!r.ok) {
+      throw r.reason === 'expired'
+        ? authError('expired', protocol, MESSAGES.expiredToken)
+        : authError('unknownKey', protocol, MESSAGES.invalidToken)
+    }
+    await verifySignature(req, sig, r.caller.secret, protocol)
+    return r.caller
+  }
+
+  #context (caller: Caller, service: Service, operation: string, region: string, requestId: string,
+    now: Date, sourceIp: string): OperationContext & { authorized: boolean } {
+    const emulator = this.emulator
+    const log = emulator.log.child({
+      [F.requestId]: requestId, [F.operation]: operation, [F.region]: region,
+      [F.principal]: caller.principal.arn
+    })
+    const ctx = {
+      requestId, principal: caller.principal, account: caller.principal.account, region, now, sourceIp,
+      log, emulator, authorized: false,
+      authorize (checks: Check | Check[]): void {
+        ctx.authorized = true
+        for (const c of Array.isArray(checks) ? checks : [checks]) {
+          const verdict = emulator.authorizer.check(caller.principal, c.action, c.resource, c.context ?? {}, {
+            requestId, region, sourceIp, now, onBehalfOf: c.onBehalfOf, session: caller.session
+          }, c.resourcePolicies)
+          if (!verdict.allowed) {
+            const [code, status] = ACCESS_DENIED[service.protocol]
+            const error = new AwsError(code, verdict.record.message ?? '', status)
+            error.decisionId = verdict.record.id
+            throw error
+          }
+        }
+      }
+    }
+    return ctx
+  }
+
+  #notImplemented (service: Service, name: string): AwsError {
+    const model = loadModel(service.model)
+    const known = model.operations[name] !== undefined
+    this.emulator.log.warn({ [F.service]: service.name, [F.operation]: name, inModel: known },
+      'operation not emulated')
+    return service.protocol === 'json'
+      ? new AwsError('UnknownOperationException', known ? `Operation ${name} is not emulated.` : '')
+      : new AwsError('InvalidAction', `Could not find operation ${name} for version ${service.version}`)
+  }
+
+  #asAwsError (e: unknown, routed: Routed | undefined, requestId: string): AwsError {
+    if (isAwsError(e)) {
+      this.emulator.log.info({ [F.requestId]: requestId, [F.operation]: routed?.operation,
+        [F.errorCode]: e.code, decisionId: e.decisionId }, 'client error')
+      return e
+    }
+    this.emulator.log.error({ [F.requestId]: requestId, [F.operation]: routed?.operation,
+      err: { message: (e as Error)?.message } }, 'internal failure')
+    this.emulator.log.debug({ [F.requestId]: requestId, stack: (e as Error)?.stack }, 'internal failure stack')
+    return new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500, 'Receiver')
+  }
+}
+
+async function invoke (op: Operation, input: any, ctx: OperationContext & { authorized: boolean },
+  defaultAction: string): Promise<unknown> {
+  if (op.authorize === undefined) ctx.authorize({ action: defaultAction, resource: '*' })
+  else if (op.authorize !== 'handler') ctx.authorize(op.authorize(input, ctx))
+  const output = await op.handle(input, ctx)
+  if (!ctx.authorized) throw new Error(`${defaultAction} returned without authorizing`)
+  return output
+}
+
+function decodeJson (body: Buffer, model: ReturnType<typeof loadModel>, shape: string | undefined): Record<string, unknown> {
+  let input: unknown = {}
+  if (body.length > 0) {
+    try { input = JSON.parse(body.toString('utf8')) } catch {
+      throw new AwsError('SerializationException', 'Unexpected character found in the request body: the body is not valid JSON.')
+    }
+  }
+  checkJsonTypes(model, shape, input)
+  return input as Record<string, unknown>
+}
+
+const header = (req: AwsHttpRequest, name: string): string | undefined => {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+const SIGNING_PARAMS = new Set(['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires',
+  'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token'])
+
+function queryParams (req: AwsHttpRequest): Record<string, string> | undefined {
+  const q = req.url.indexOf('?')
+  const text = req.method === 'GET'
+    ? (q < 0 ? '' : req.url.slice(q + 1))
+    : (/x-www-form-urlencoded/i.test(header(req, 'content-type') ?? '') ? req.body.toString('utf8') : undefined)
+  if (text === undefined) return undefined
+  const out: Record<string, string> = {}
+  for (const [k, v] of new URLSearchParams(text)) if (!SIGNING_PARAMS.has(k)) out[k] = v
+  return out
+}
+
+function guessProtocol (req: AwsHttpRequest): 'json' | 'query' {
+  return header(req, 'x-amz-target') === undefined && queryParams(req)?.Action !== undefined ? 'query' : 'json'
+}
+
+function jsonResponse (output: unknown, requestId: string): AwsHttpResponse {
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId },
+    body: JSON.stringify(output ?? {})
+  }
+}
+
+function xmlResponse (service: Service, name: string, output: object, requestId: string): AwsHttpResponse {
+  const opModel = loadModel(service.model).operations[name]
+  const wrapper = opModel.output?.resultWrapper
+  const result = wrapper === undefined
+    ? ''
+    : `<${wrapper}>${writeXml(loadModel(service.model), opModel.output!.shape, output)}</${wrapper}>`
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+    body: `<${name}Response xmlns="${service.xmlNamespace}">${result}` +
+      `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${name}Response>`
+  }
+}
+
+export function errorResponse (e: AwsError, protocol: 'json' | 'query', requestId: string,
+  xmlNamespace?: string): AwsHttpResponse {
+  if (protocol === 'json') {
+    return {
+      status: e.status,
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId, 'x-amzn-errortype': e.code },
+      body: JSON.stringify({ __type: e.code, message: e.message, ...e.members })
+    }
+  }
+  const ns = xmlNamespace === undefined ? '' : ` xmlns="${xmlNamespace}"`
+  return {
+    status: e.status,
+    headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
+    body: `<ErrorResponse${ns}><Error><Type>${e.fault}</Type><Code>${escapeXml(e.code)}</Code>` +
+      `<Message>${escapeXml(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Configuration, read once: command-line flags first, then `ECS_EMULATOR_*` variables, then the
+ * defaults below. The result is frozen; nothing else reads process.env for these settings.
+ */
+
+export type AuthMode = 'strict' | 'open'
+export type IamMode = 'enforce' | 'soft'
+
+export interface Config {
+  readonly host: string
+  readonly port: number
+  /** A directory for `state.db`, or `:memory:`. */
+  readonly dataDir: string
+  readonly region: string
+  readonly accountId: string
+  readonly auth: AuthMode
+  readonly iam: IamMode
+  readonly logLevel: string
+  /** Oldest decisions beyond this many are pruned (count of rows). */
+  readonly decisionLogLimit: number
+}
+
+export const DEFAULTS: Config = Object.freeze({
+  host: '127.0.0.1',
+  port: 4566,
+  dataDir: './data',
+  region: 'us-east-1',
+  accountId: '000000000000',
+  auth: 'strict',
+  iam: 'enforce',
+  logLevel: 'info',
+  decisionLogLimit: 200_000 // rows
+})
+
+const FLAGS: Record<string, keyof Config> = {
+  '--host': 'host',
+  '--port': 'port',
+  '--data-dir': 'dataDir',
+  '--region': 'region',
+  '--account-id': 'accountId',
+  '--auth': 'auth',
+  '--iam': 'iam',
+  '--log-level': 'logLevel',
+  '--decision-log-limit': 'decisionLogLimit'
+}
+
+const ENV: Record<keyof Config, string> = {
+  host: 'ECS_EMULATOR_HOST',
+  port: 'ECS_EMULATOR_PORT',
+  dataDir: 'ECS_EMULATOR_DATA_DIR',
+  region: 'ECS_EMULATOR_REGION',
+  accountId: 'ECS_EMULATOR_ACCOUNT_ID',
+  auth: 'ECS_EMULATOR_AUTH',
+  iam: 'ECS_EMULATOR_IAM',
+  logLevel: 'ECS_EMULATOR_LOG_LEVEL',
+  decisionLogLimit: 'ECS_EMULATOR_DECISION_LOG_LIMIT'
+}
+
+export class ConfigError extends Error {
+  readonly code = 'ECS_EMULATOR_BAD_CONFIG'
+}
+
+/** Reads flags (`--port 4600` or `--port=4600`) and the environment into a frozen Config. */
+export function loadConfig (
+  argv: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Config> = {}
+): Config {
+  const raw: Partial<Record<keyof Config, string>> = {}
+  for (const key of Object.keys(ENV) as (keyof Config)[]) {
+    const value = env[ENV[key]]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2)
+    const key = FLAGS[flag]
+    if (key === undefined) throw new ConfigError(`unknown option ${flag}`)
+    const value = inline ?? argv[++i]
+    if (value === undefined) throw new ConfigError(`option ${flag} needs a value`)
+    raw[key] = value
+  }
+  return Object.freeze({ ...DEFAULTS, ...parse(raw), ...overrides })
+}
+
+function parse (raw: Partial<Record<keyof Config, string>>): Partial<Config> {
+  const out: Record<string, unknown> = { ...raw }
+  if (raw.port !== undefined) out.port = integer('port', raw.port, 0, 65535)
+  if (raw.decisionLogLimit !== undefined) {
+    out.decisionLogLimit = integer('decision-log-limit', raw.decisionLogLimit, 1000, 1e9)
+  }
+  if (raw.auth !== undefined) oneOf('auth', raw.auth, ['strict', 'open'])
+  if (raw.iam !== undefined) oneOf('iam', raw.iam, ['enforce', 'soft'])
+  if (raw.accountId !== undefined && !/^\d{12}$/.test(raw.accountId)) {
+    throw new ConfigError(`--account-id must be 12 digits, not '${raw.accountId}'`)
+  }
+  if (raw.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(raw.region)) {
+    throw new ConfigError(`--region must be an AWS region name such as us-east-1, not '${raw.region}'`)
+  }
+  return out as Partial<Config>
+}
+
+function integer (name: string, value: string, min: number, max: number): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`--${name} must be an integer from ${min} to ${max}, not '${value}'`)
+  }
+  return n
+}
+
+function oneOf (name: string, value: string, allowed: string[]): void {
+  if (!allowed.includes(value)) {
+    throw new ConfigError(`--${name} must be one of ${allowed.join(', ')}, not '${value}'`)
+  }
+}

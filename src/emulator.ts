@@ -1,0 +1,75 @@
+/**
+ * The composition root: one database, the stores over it, identity and the authorizer. The
+ * HTTP server (api/app.ts) and, later, the agent and the scheduler all work through this.
+ */
+import type { Config } from './config.js'
+import type { Logger } from './log.js'
+import { openDatabase, type Db } from '../store/db.js'
+import { DecisionLog, decisionsSchema } from '../store/decisions.js'
+import { StsSessions, stsSchema } from '../store/sts.js'
+import { TagStore, tagsSchema } from '../store/tags.js'
+import { IamStore, iamSchema } from '../store/iam.js'
+import { ClusterStore, clustersSchema } from '../store/ecs/clusters.js'
+import { TaskDefinitionStore, taskDefinitionsSchema } from '../store/ecs/task-definitions.js'
+import { ContainerInstanceStore, containerInstancesSchema } from '../store/ecs/container-instances.js'
+import { AccountSettingStore, accountSettingsSchema } from '../store/ecs/account-settings.js'
+import { Identity } from './iam/identity.js'
+import { Authorizer } from './iam/authorizer.js'
+
+const SCHEMAS = [decisionsSchema, stsSchema, tagsSchema, iamSchema, clustersSchema,
+  taskDefinitionsSchema, containerInstancesSchema, accountSettingsSchema]
+
+export interface EcsStores {
+  clusters: ClusterStore
+  taskDefinitions: TaskDefinitionStore
+  containerInstances: ContainerInstanceStore
+  accountSettings: AccountSettingStore
+}
+
+export class Emulator {
+  readonly db: Db
+  readonly decisions: DecisionLog
+  readonly sessions: StsSessions
+  readonly tags: TagStore
+  readonly iam: IamStore
+  readonly ecs: EcsStores
+  readonly identity: Identity
+  readonly authorizer: Authorizer
+  readonly #sweeper: NodeJS.Timeout
+
+  constructor (readonly config: Config, readonly log: Logger) {
+    this.db = openDatabase(config.dataDir, SCHEMAS)
+    this.decisions = new DecisionLog(this.db, config.decisionLogLimit)
+    this.sessions = new StsSessions(this.db)
+    this.tags = new TagStore(this.db)
+    this.iam = new IamStore(this.db)
+    this.ecs = {
+      clusters: new ClusterStore(this.db),
+      taskDefinitions: new TaskDefinitionStore(this.db),
+      containerInstances: new ContainerInstanceStore(this.db),
+      accountSettings: new AccountSettingStore(this.db)
+    }
+    this.identity = new Identity(config, this.iam, this.sessions)
+    this.authorizer = new Authorizer(this.iam, this.decisions, config.iam)
+    this.#sweeper = setInterval(() => this.sessions.prune(Date.now() / 1000), 3_600_000).unref()
+  }
+
+  /**
+   * Wipes the user's state: every row of every table, in one transaction. What the emulator
+   * owns itself is recreated by its owners after this (none yet: the agent arrives later).
+   */
+  reset (): void {
+    this.decisions.flush()
+    const tables = this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'
+      AND name NOT LIKE 'sqlite_%' AND name <> 'schema_v1'`).pluck().all() as string[]
+    this.db.transaction(() => { for (const t of tables) this.db.exec(`DELETE FROM "${t}"`) })()
+    this.sessions.clear()
+    this.iam.clearCaches()
+  }
+
+  close (): void {
+    clearInterval(this.#sweeper)
+    this.decisions.flush()
+    this.db.close()
+  }
+}

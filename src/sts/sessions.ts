@@ -1,0 +1,158 @@
+/**
+ * The rules of STS: who may assume a role, for how long, with which session policies and tags,
+ * and the temporary credentials that result. api/sts only reads parameters and shapes output.
+ */
+import { AwsError, validationMessage } from '../../api/errors.js'
+import type { OperationContext } from '../../api/registry.js'
+import type { SessionRecord } from '../../store/sts.js'
+import type { Tag } from '../iam/directory.js'
+import type { PolicyDocument, RequestContext } from '../iam/policy.js'
+import * as ids from '../iam/ids.js'
+
+export interface AssumeRoleRequest {
+  RoleArn: string
+  RoleSessionName: string
+  DurationSeconds?: number
+  Policy?: string
+  PolicyArns?: { arn?: string }[]
+  Tags?: Tag[]
+  TransitiveTagKeys?: string[]
+  ExternalId?: string
+  SourceIdentity?: string
+}
+
+const HOUR = 3600
+const POLICY_SPACE = 2048 // characters of packed policy and tags that make 100%
+
+export function assumeRole (input: AssumeRoleRequest, ctx: OperationContext): SessionRecord {
+  const caller = ctx.principal
+  if (caller.type === 'root') {
+    throw new AwsError('AccessDenied', 'Roles may not be assumed by root accounts.', 403)
+  }
+  const roleName = roleNameOf(input.RoleArn)
+  const account = input.RoleArn.split(':')[4]
+  const role = roleName === undefined ? undefined : ctx.emulator.iam.role(account, roleName)
+  const trust = role === undefined ? [] : [{ kind: 'trust' as const, id: role.arn, document: role.assumeRolePolicyDocument }]
+  const context = requestContext(input)
+  ctx.authorize({ action: 'sts:AssumeRole', resource: input.RoleArn, context, resourcePolicies: trust })
+  if (input.Tags !== undefined && input.Tags.length > 0) {
+    ctx.authorize({ action: 'sts:TagSession', resource: input.RoleArn, context, resourcePolicies: trust })
+  }
+  if (input.SourceIdentity !== undefined) {
+    ctx.authorize({ action: 'sts:SetSourceIdentity', resource: input.RoleArn, context, resourcePolicies: trust })
+  }
+  if (role === undefined) {
+    // Only reachable under --iam soft: an absent role has no trust policy that could allow.
+    throw new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${input.RoleArn}`, 403)
+  }
+
+  const chained = caller.type === 'assumed-role'
+  const duration = input.DurationSeconds ?? HOUR
+  if (chained && duration > HOUR) {
+    throw validation('The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.')
+  }
+  if (duration > role.maxSessionDuration) {
+    throw validation('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.')
+  }
+  const policies = sessionPolicies(input, ctx)
+  return {
+    ...credentials(ctx.now, duration),
+    account: role.account,
+    kind: 'assumed-role',
+    roleArn: role.arn,
+    roleName: role.roleName,
+    roleId: role.roleId,
+    roleSessionName: input.RoleSessionName,
+    sourceIdentity: input.SourceIdentity,
+    policies,
+    tags: input.Tags ?? [],
+    chained
+  }
+}
+
+export function getSessionToken (durationSeconds: number | undefined, ctx: OperationContext): SessionRecord {
+  const caller = ctx.principal
+  if (caller.type === 'assumed-role') {
+    throw new AwsError('AccessDenied', 'Cannot call GetSessionToken with session credentials', 403)
+  }
+  ctx.authorize({ action: 'sts:GetSessionToken', resource: '*' })
+  const max = caller.type === 'root' ? HOUR : 36 * HOUR
+  const duration = Math.min(durationSeconds ?? 12 * HOUR, max)
+  return {
+    ...credentials(ctx.now, duration),
+    account: caller.account,
+    kind: 'session-token',
+    userName: caller.userName,
+    policies: [],
+    tags: [],
+    chained: false
+  }
+}
+
+/** What the packed policy and tags take of the space AWS allots them, in percent. */
+export function packedPolicySize (input: AssumeRoleRequest): number | undefined {
+  if (input.Policy === undefined && (input.PolicyArns ?? []).length === 0 && (input.Tags ?? []).length === 0) {
+    return undefined
+  }
+  const tagChars = (input.Tags ?? []).reduce((n, t) => n + t.Key.length + t.Value.length, 0)
+  const chars = (input.Policy ?? '').replace(/\s+/g, '').length + tagChars + (input.PolicyArns ?? []).length * 64
+  return Math.max(1, Math.ceil((chars * 100) / POLICY_SPACE))
+}
+
+function sessionPolicies (input: AssumeRoleRequest, ctx: OperationContext): SessionRecord['policies'] {
+  const size = packedPolicySize(input)
+  if (size !== undefined && size > 100) {
+    throw new AwsError('PackedPolicyTooLarge', `Packed policy consumes ${size}% of allotted space, please use smaller policy for this operation.`)
+  }
+  const out: SessionRecord['policies'] = []
+  if (input.Policy !== undefined) out.push({ id: 'session-policy', document: parsePolicy(input.Policy) })
+  for (const { arn } of input.PolicyArns ?? []) {
+    const document = arn === undefined ? undefined : ctx.emulator.iam.managedPolicyDocument(arn)
+    if (document === undefined) {
+      throw new AwsError('InvalidParameterValue', `Policy ${arn} does not exist or is not attachable.`)
+    }
+    out.push({ id: arn!, document })
+  }
+  return out
+}
+
+function parsePolicy (text: string): PolicyDocument {
+  try {
+    const doc = JSON.parse(text) as PolicyDocument
+    if (doc === null || typeof doc !== 'object' || doc.Statement === undefined) throw new Error('no Statement')
+    return doc
+  } catch {
+    throw new AwsError('MalformedPolicyDocument', 'The policy is not in the valid JSON format.')
+  }
+}
+
+function requestContext (input: AssumeRoleRequest): RequestContext {
+  const context: RequestContext = { 'sts:RoleSessionName': input.RoleSessionName }
+  if (input.ExternalId !== undefined) context['sts:ExternalId'] = input.ExternalId
+  if (input.SourceIdentity !== undefined) context['sts:SourceIdentity'] = input.SourceIdentity
+  if (input.Tags !== undefined && input.Tags.length > 0) {
+    for (const t of input.Tags) context[`aws:RequestTag/${t.Key}`] = t.Value
+    context['aws:TagKeys'] = input.Tags.map(t => t.Key)
+  }
+  if (input.TransitiveTagKeys !== undefined) context['sts:TransitiveTagKeys'] = input.TransitiveTagKeys
+  return context
+}
+
+function credentials (now: Date, seconds: number): Pick<SessionRecord,
+  'accessKeyId' | 'secretAccessKey' | 'sessionToken' | 'expiration'> {
+  return {
+    accessKeyId: ids.accessKeyId(true),
+    secretAccessKey: ids.secretAccessKey(),
+    sessionToken: ids.sessionToken(),
+    expiration: Math.floor(now.getTime() / 1000) + seconds
+  }
+}
+
+/** `arn:aws:iam::ACCT:role/PATH/NAME` → NAME. */
+function roleNameOf (arn: string): string | undefined {
+  const m = /^arn:aws:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/.exec(arn)
+  return m?.[1]
+}
+
+const validation = (message: string): AwsError => new AwsError('ValidationError', message)
+export { validationMessage }

@@ -1,0 +1,52 @@
+/**
+ * Starts an in-process emulator on a free loopback port for one test file, with SDK clients
+ * already pointed at it, and records every AWS response for the conformance check.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { ECSClient } from '@aws-sdk/client-ecs'
+import { IAMClient } from '@aws-sdk/client-iam'
+import { STSClient } from '@aws-sdk/client-sts'
+import pino from 'pino'
+import { loadConfig, type Config } from '../../src/config.js'
+import { startServer, type RunningServer } from '../../src/server.js'
+import { checkResponse } from './shape-check.js'
+
+export interface Credentials { accessKeyId: string, secretAccessKey: string, sessionToken?: string }
+
+export const ROOT: Credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
+
+export interface TestEmulator extends RunningServer {
+  /** SDK clients for any credentials (root by default), in `region` (us-east-1 by default). */
+  clients (credentials?: Credentials, region?: string): { ecs: ECSClient, iam: IAMClient, sts: STSClient }
+  /** Conformance violations seen so far in this file. */
+  violations: string[]
+}
+
+const RECORDS = process.env.ECS_EMULATOR_TEST_RECORDS
+
+export async function startEmulator (overrides: Partial<Config> = {}): Promise<TestEmulator> {
+  const config = loadConfig([], {}, { port: 0, dataDir: ':memory:', logLevel: 'silent', ...overrides })
+  const violations: string[] = []
+  const server = await startServer(config, {
+    log: pino({ level: process.env.ECS_EMULATOR_TEST_LOG ?? 'silent' }),
+    onResponse (r) {
+      const problems = checkResponse(r)
+      for (const p of problems) violations.push(`${r.service}.${r.operation} (${r.status}): ${p}`)
+      if (RECORDS !== undefined) record(r.service, r.operation, r.status)
+    }
+  })
+  return {
+    ...server,
+    violations,
+    clients (credentials = ROOT, region = 'us-east-1') {
+      const common = { endpoint: server.url, region, credentials, maxAttempts: 1 }
+      return { ecs: new ECSClient(common), iam: new IAMClient(common), sts: new STSClient(common) }
+    }
+  }
+}
+
+function record (service: string, operation: string, status: number): void {
+  mkdirSync(RECORDS!, { recursive: true })
+  appendFileSync(join(RECORDS!, `${process.pid}.jsonl`), JSON.stringify({ service, operation, status }) + '\n')
+}
