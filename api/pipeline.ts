@@ -75,11 +75,11 @@ export class Pipeline {
   async #run (routed: Routed, req: AwsHttpRequest, requestId: string, now: Date): Promise<AwsHttpResponse> {
     const { service, operation: name } = routed
     const model = loadModel(service.model)
-    const op = service.operations[name]
-    if (op === undefined) throw this.#notImplemented(service, name)
 
     // authenticate
     const caller = await this.#authenticate(req, service, now)
+    const op = service.operations[name]
+    if (op === undefined) throw this.#notImplemented(service, name)
     const region = service.global === true ? 'us-east-1' : (readSignature(req, service.protocol)?.region ?? this.emulator.config.region)
 
     // decode and validate
@@ -91,7 +91,8 @@ export class Pipeline {
     if (failures.length > 0) throw service.invalidInput(failures)
 
     // authorize and invoke
-    const ctx = this.#context(caller, service, name, region, requestId, now, req.sourceIp)
+    const endpoint = `http://${header(req, 'host') ?? `${this.emulator.config.host}:${this.emulator.config.port}`}`
+    const ctx = this.#context(caller, service, name, region, requestId, now, req.sourceIp, endpoint)
     const output = await invoke(op, input, ctx, `${service.actionPrefix}:${name}`)
 
     // encode
@@ -150,7 +151,7 @@ export class Pipeline {
   }
 
   #context (caller: Caller, service: Service, operation: string, region: string, requestId: string,
-    now: Date, sourceIp: string): OperationContext & { authorized: boolean } {
+    now: Date, sourceIp: string, endpoint: string): OperationContext & { authorized: boolean } {
     const emulator = this.emulator
     const log = emulator.log.child({
       [F.requestId]: requestId, [F.operation]: operation, [F.region]: region,
@@ -158,7 +159,7 @@ export class Pipeline {
     })
     const ctx = {
       requestId, principal: caller.principal, account: caller.principal.account, region, now, sourceIp,
-      log, emulator, authorized: false,
+      endpoint, log, emulator, authorized: false,
       authorize (checks: Check | Check[]): void {
         ctx.authorized = true
         for (const c of Array.isArray(checks) ? checks : [checks]) {

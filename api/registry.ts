@@ -27,6 +27,8 @@ export interface OperationContext {
   readonly region: string
   readonly now: Date
   readonly sourceIp: string
+  /** The base URL the client called, e.g. `http://127.0.0.1:4566` (for endpoints an API hands out). */
+  readonly endpoint: string
   readonly log: Logger
   readonly emulator: Emulator
   /** Evaluates each check (recording the decision) and throws AWS's AccessDenied on the first denial. */

@@ -5,7 +5,7 @@
  */
 import { Hash } from '@smithy/hash-node'
 import { SignatureV4 } from '@smithy/signature-v4'
-import { timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { AwsError } from './errors.js'
 
 /** Five minutes either side, as AWS allows. */
@@ -168,6 +168,11 @@ export async function verifySignature (req: SignedRequest, sig: SignatureInfo, s
     const prior = query[k]
     query[k] = prior === undefined ? v : ([] as string[]).concat(prior, v)
   }
+  const claimed = first(req.headers['x-amz-content-sha256'])
+  if (claimed !== undefined && claimed !== createHash('sha256').update(req.body).digest('hex')) {
+    // The client's own hash of the body stands in the canonical request: it must be the body's.
+    throw authError('badSignature', protocol, MESSAGES.badSignature)
+  }
   const headers: Record<string, string> = {}
   for (const name of sig.signedHeaders) {
     const v = req.headers[name]
@@ -178,7 +183,9 @@ export async function verifySignature (req: SignedRequest, sig: SignatureInfo, s
     region: sig.region,
     service: sig.service,
     sha256: Sha256,
-    uriEscapePath: true
+    uriEscapePath: true,
+    // Sign exactly the headers the client signed: no x-amz-content-sha256 of our own.
+    applyChecksum: false
   })
   const request = {
     method: req.method,

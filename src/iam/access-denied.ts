@@ -21,8 +21,12 @@ const EXPLICIT_DENY: Record<PolicyKind, string> = {
   trust: 'the role trust policy',
 }
 
-export function accessDeniedMessage(request: AuthorizationRequest, decision: Decision): string {
-  const head = `User: ${request.principal.arn} is not authorized to perform: ${request.action}`
+export function accessDeniedMessage(
+  request: AuthorizationRequest,
+  decision: Decision,
+): string {
+  const { principal, action } = request
+  const head = `User: ${principal.arn} is not authorized to perform: ${action}`
   const kind = blockingKind(decision)
   // When the role trust policy is the blocker AWS names no resource.
   const subject = kind === 'trust' ? head : `${head} on resource: ${request.resource}`
@@ -30,7 +34,7 @@ export function accessDeniedMessage(request: AuthorizationRequest, decision: Dec
   if (decision.decision === 'ExplicitDeny') {
     return `${subject} with an explicit deny in ${denier(decision, kind)}`
   }
-  return `${subject} because no ${NO_ALLOW[kind]} allows the ${request.action} action`
+  return `${subject} because no ${NO_ALLOW[kind]} allows the ${action} action`
 }
 
 function blockingKind(decision: Decision): PolicyKind | undefined {

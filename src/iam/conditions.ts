@@ -1,7 +1,7 @@
 /**
- * The Condition element: every operator of the IAM policy language, the `...IfExists` suffix
- * and the `ForAnyValue:` / `ForAllValues:` set prefixes. A block is compiled once; a malformed
- * block compiles to an error that makes its statement unevaluable (fail closed).
+ * The Condition element: every operator of the IAM policy language, the `...IfExists`
+ * suffix and the `ForAnyValue:` / `ForAllValues:` set prefixes. A block is compiled once;
+ * a malformed block compiles to an error that makes its statement unevaluable.
  */
 
 import { BlockList, isIP } from 'node:net'
@@ -34,7 +34,7 @@ type PolicyValue = string | number | boolean
 type Compare = (actual: string, expected: any, env: ConditionEnv) => boolean
 
 interface Family {
-  /** Turns a policy value into what `compare` expects; throws InvalidValue when malformed. */
+  /** Turns a policy value into what `compare` expects; throws InvalidValue if bad. */
   prepare(value: PolicyValue, vars: boolean): unknown
 }
 
@@ -109,13 +109,13 @@ const dateFamily: Family = {
   },
 }
 
-const boolFamily: Family = {
-  prepare(value) {
-    const text = String(value).toLowerCase()
-    if (text !== 'true' && text !== 'false') throw new InvalidValue(`'${value}' is not a boolean`)
-    return text
-  },
+function parseBool(value: PolicyValue): 'true' | 'false' {
+  const text = String(value).toLowerCase()
+  if (text === 'true' || text === 'false') return text
+  throw new InvalidValue(`'${value}' is not a boolean`)
 }
+
+const boolFamily: Family = { prepare: parseBool }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
@@ -293,9 +293,7 @@ function parseOperator(name: string): ParsedOperator | undefined {
 }
 
 function prepareNull(value: PolicyValue): boolean {
-  const text = String(value).toLowerCase()
-  if (text !== 'true' && text !== 'false') throw new InvalidValue(`'${value}' is not a boolean`)
-  return text === 'true'
+  return parseBool(value) === 'true'
 }
 
 function compileEntry(operator: string, key: string, raw: unknown, vars: boolean): Entry {
@@ -317,10 +315,13 @@ function compileEntry(operator: string, key: string, raw: unknown, vars: boolean
   return { operator, key: key.toLowerCase(), ...parsed, values }
 }
 
-const compiledBlocks = new WeakMap<object, { vars: boolean; compiled: CompiledConditions }>()
+type CachedBlock = { vars: boolean; compiled: CompiledConditions }
+const compiledBlocks = new WeakMap<object, CachedBlock>()
 
 export function compileConditions(block: unknown, vars: boolean): CompiledConditions {
-  if (typeof block !== 'object' || block === null) return { error: 'Condition is not an object' }
+  if (typeof block !== 'object' || block === null) {
+    return { error: 'Condition is not an object' }
+  }
   const hit = compiledBlocks.get(block)
   if (hit && hit.vars === vars) return hit.compiled
   const compiled = compileBlock(block as Record<string, unknown>, vars)
@@ -349,8 +350,8 @@ function compileBlock(block: Record<string, unknown>, vars: boolean): CompiledCo
 // ---------------------------------------------------------------- evaluating
 
 /** All operators and all keys of a block must match (AND). */
-export function conditionsMatch(compiled: { entries: Entry[] }, env: ConditionEnv): boolean {
-  return compiled.entries.every((entry) => entryMatches(entry, env))
+export function conditionsMatch(block: { entries: Entry[] }, env: ConditionEnv): boolean {
+  return block.entries.every((entry) => entryMatches(entry, env))
 }
 
 function entryMatches(entry: Entry, env: ConditionEnv): boolean {

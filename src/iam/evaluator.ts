@@ -52,6 +52,9 @@ interface PrincipalSpec {
 interface CompiledStatement {
   sid: string
   effect?: 'Allow' | 'Deny'
+  /** The statement cannot be matched against any action. */
+  actionError?: string
+  /** The statement is malformed; it is unevaluable for the actions it names. */
   error?: string
   actions: ActionMatcher[]
   notAction: boolean
@@ -138,11 +141,12 @@ function limitedAllow(run: Run, layers: Layers, ref: StatementRef): Decision {
 }
 
 const VIA_RANK: Record<Via, number> = { direct: 0, role: 1, account: 2 }
+const rank = (hit: Hit) => VIA_RANK[hit.via ?? 'account']
 
 function strongestGrant(allows: Hit[]): Hit | undefined {
   let best: Hit | undefined
   for (const hit of allows) {
-    if (!best || VIA_RANK[hit.via ?? 'account'] < VIA_RANK[best.via ?? 'account']) best = hit
+    if (!best || rank(hit) < rank(best)) best = hit
   }
   return best
 }
@@ -200,12 +204,20 @@ function buildEnv(request: AuthorizationRequest): ConditionEnv {
   return { get, lookup }
 }
 
-function timeDefault(key: string, map: Map<string, ContextEntry>): ContextEntry | undefined {
-  if (key !== 'aws:currenttime' && key !== 'aws:epochtime') return undefined
-  const now = Date.now()
-  map.set('aws:currenttime', entryOf(new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z')))
-  map.set('aws:epochtime', entryOf(String(Math.floor(now / 1000))))
-  return map.get(key)
+type ContextMap = Map<string, ContextEntry>
+
+const NOW_KEYS: Record<string, (now: Date) => string> = {
+  'aws:currenttime': (now) => now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  'aws:epochtime': (now) => String(Math.floor(now.getTime() / 1000)),
+}
+
+/** `aws:CurrentTime` and `aws:EpochTime` default to now when the caller gave none. */
+function timeDefault(key: string, map: ContextMap): ContextEntry | undefined {
+  const format = Object.hasOwn(NOW_KEYS, key) ? NOW_KEYS[key] : undefined
+  if (!format) return undefined
+  const entry = entryOf(format(new Date()))
+  map.set(key, entry)
+  return entry
 }
 
 // ---------------------------------------------------------------- layers and statements
@@ -214,11 +226,12 @@ function optionalLayer(run: Run, policies: Policy[] | undefined): LayerHits | un
   return policies && scanLayer(run, policies, false)
 }
 
-function scanLayer(run: Run, policies: Policy[] | undefined, resource: boolean): LayerHits {
+function scanLayer(run: Run, policies: Policy[] = [], resource: boolean): LayerHits {
   const hits: LayerHits = { allows: [], denies: [] }
-  for (const policy of policies ?? []) {
-    const statements = compileDocument(policy)
-    for (const statement of statements) scanStatement(run, policy, statement, resource, hits)
+  for (const policy of policies) {
+    for (const statement of compileDocument(policy)) {
+      scanStatement(run, policy, statement, resource, hits)
+    }
   }
   return hits
 }
@@ -246,8 +259,9 @@ const SKIP: Check = { applies: false }
 const MATCH: Check = { applies: true }
 
 function checkStatement(run: Run, s: CompiledStatement, resource: boolean): Check {
-  if (s.error) return { unevaluable: s.error }
+  if (s.actionError) return { unevaluable: s.actionError }
   if (!actionMatches(s, run.action)) return SKIP
+  if (s.error) return { unevaluable: s.error }
   const onResource = resourceMatches(s, run)
   if (typeof onResource === 'string') return { unevaluable: onResource }
   if (!onResource) return SKIP
@@ -287,12 +301,12 @@ function templateMatches(template: Template, value: string, lookup: Lookup): boo
 /** Whether a resource-based statement is for this principal, and how it names it. */
 function principalCheck(s: CompiledStatement, run: Run): Check {
   const p = run.request.principal
-  if (!s.principal) return { unevaluable: 'resource-based policy statement has no Principal' }
+  if (!s.principal) return { unevaluable: 'no Principal in a resource-based policy' }
   if (!s.notPrincipal) {
     const via = principalVia(s.principal, p)
     return via ? { applies: true, via } : SKIP
   }
-  if (s.effect !== 'Deny') return { unevaluable: 'NotPrincipal is supported only with Deny' }
+  if (s.effect !== 'Deny') return { unevaluable: 'NotPrincipal is only valid with Deny' }
   // AWS: a Deny with NotPrincipal denies every principal that has a permissions boundary.
   if (run.hasBoundary) return MATCH
   const spec = s.principal
@@ -350,7 +364,7 @@ function addPrincipal(spec: PrincipalSpec, type: string, value: string): void {
 
 // ---------------------------------------------------------------- compiling statements
 
-const compiled = new WeakMap<PolicyStatement, { key: string; statement: CompiledStatement }>()
+const compiled = new WeakMap<PolicyStatement, { key: string; out: CompiledStatement }>()
 
 function listOf<T>(value: T | T[] | undefined): T[] {
   if (value === undefined) return []
@@ -363,50 +377,60 @@ function compileDocument(policy: Policy): CompiledStatement[] {
   return listOf(doc?.Statement).map((s, i) => cachedStatement(s, i, vars))
 }
 
-function cachedStatement(s: PolicyStatement, index: number, vars: boolean): CompiledStatement {
-  const key = `${index}:${vars}`
-  const hit = typeof s === 'object' && s !== null ? compiled.get(s) : undefined
-  if (hit && hit.key === key) return hit.statement
-  const statement = compileStatement(s, index, vars)
-  if (typeof s === 'object' && s !== null) compiled.set(s, { key, statement })
-  return statement
-}
-
-function compileStatement(s: PolicyStatement, index: number, vars: boolean): CompiledStatement {
-  const sid = typeof s?.Sid === 'string' && s.Sid !== '' ? s.Sid : `#${index}`
-  const out: CompiledStatement = {
-    sid,
-    actions: [],
-    notAction: false,
-    notResource: false,
-    notPrincipal: false,
-  }
-  out.error = structuralError(s)
-  if (out.error) return out
-  out.effect = s.Effect
-  out.notAction = s.NotAction !== undefined
-  out.actions = listOf(s.Action ?? s.NotAction).map((a) => compileAction(String(a)))
-  const resources = s.Resource ?? s.NotResource
-  out.notResource = s.NotResource !== undefined
-  if (resources !== undefined) out.resources = listOf(resources).map((r) => template(r, vars))
-  out.notPrincipal = s.NotPrincipal !== undefined
-  const principal = s.Principal ?? s.NotPrincipal
-  if (principal !== undefined) out.principal = compilePrincipal(principal)
-  if (principal !== undefined && !out.principal) out.error = 'invalid Principal element'
-  if (s.Condition !== undefined) out.conditions = compileConditions(s.Condition, vars)
+function cachedStatement(s: PolicyStatement, i: number, vars: boolean): CompiledStatement {
+  const key = `${i}:${vars}`
+  const cacheable = typeof s === 'object' && s !== null
+  const hit = cacheable ? compiled.get(s) : undefined
+  if (hit && hit.key === key) return hit.out
+  const out = compileStatement(s, i, vars)
+  if (cacheable) compiled.set(s, { key, out })
   return out
 }
 
-function template(raw: unknown, vars: boolean): Template {
-  return vars ? parseTemplate(String(raw)) : plainTemplate(String(raw))
+function compileStatement(s: PolicyStatement, i: number, vars: boolean):
+  CompiledStatement {
+  const sid = typeof s?.Sid === 'string' && s.Sid !== '' ? s.Sid : `#${i}`
+  const actionError = actionShapeError(s)
+  if (actionError) return { sid, effect: effectOf(s), actionError, ...NOTHING }
+  const resources = s.Resource ?? s.NotResource
+  const principal = s.Principal ?? s.NotPrincipal
+  const out: CompiledStatement = {
+    sid,
+    effect: effectOf(s),
+    error: structuralError(s),
+    actions: listOf(s.Action ?? s.NotAction).map((a) => compileAction(String(a))),
+    notAction: s.NotAction !== undefined,
+    resources: resources === undefined ? undefined : listOf(resources).map(pattern(vars)),
+    notResource: s.NotResource !== undefined,
+    principal: principal && compilePrincipal(principal),
+    notPrincipal: s.NotPrincipal !== undefined,
+    conditions: s.Condition && compileConditions(s.Condition, vars),
+  }
+  if (principal && !out.principal) out.error ??= 'invalid Principal element'
+  return out
 }
 
-function structuralError(s: PolicyStatement): string | undefined {
+function effectOf(s: PolicyStatement): 'Allow' | 'Deny' | undefined {
+  const effect: unknown = s?.Effect
+  return effect === 'Allow' || effect === 'Deny' ? effect : undefined
+}
+
+function actionShapeError(s: PolicyStatement): string | undefined {
   if (typeof s !== 'object' || s === null) return 'statement is not an object'
-  if (s.Effect !== 'Allow' && s.Effect !== 'Deny') return `invalid Effect ${String(s.Effect)}`
   if ((s.Action === undefined) === (s.NotAction === undefined)) {
     return 'statement needs exactly one of Action and NotAction'
   }
+  return undefined
+}
+
+const NOTHING = { actions: [], notAction: false, notResource: false, notPrincipal: false }
+
+function pattern(vars: boolean): (raw: unknown) => Template {
+  return (raw) => (vars ? parseTemplate(String(raw)) : plainTemplate(String(raw)))
+}
+
+function structuralError(s: PolicyStatement): string | undefined {
+  if (!effectOf(s)) return `invalid Effect ${String(s.Effect)}`
   if (s.Resource !== undefined && s.NotResource !== undefined) {
     return 'statement has both Resource and NotResource'
   }

@@ -1,7 +1,7 @@
 /**
- * Wildcard matching for IAM policy elements. Every pattern is turned into an anchored regular
- * expression once and cached, with all regex metacharacters escaped: only `*` (any run of
- * characters, including `:` and `/`) and `?` (exactly one character) are special.
+ * Wildcard matching for IAM policy elements. Every pattern is turned into an anchored
+ * regular expression once and cached, with all regex metacharacters escaped: only `*`
+ * (any run of characters, `:` and `/` included) and `?` (one character) are special.
  */
 
 const CACHE_LIMIT = 20_000

@@ -1,7 +1,8 @@
 /**
- * Policy variables (`${aws:username}`, `${aws:PrincipalTag/team, 'none'}`, `${*}` ...). A
- * template is parsed once into tokens; resolving it against a request yields parts whose
- * substituted text is literal (never a wildcard), or `undefined` when a variable has no value.
+ * Policy variables (`${aws:username}`, `${aws:PrincipalTag/team, 'none'}`, `${*}` ...).
+ * A template is parsed once into tokens; resolving it against a request yields parts whose
+ * substituted text is literal (never a wildcard), or `undefined` when a variable has no
+ * value.
  */
 
 import { escapeRegExp, globSource } from './matching.js'
@@ -115,7 +116,7 @@ export function partsText(parts: Part[]): string {
   return out
 }
 
-/** Regex source treating `*` and `?` in policy text as wildcards, substitutions literally. */
+/** Regex source: `*` and `?` of the policy text are wildcards, substitutions literal. */
 export function partsGlobSource(parts: Part[]): string {
   let out = ''
   for (const p of parts) out += p.literal ? escapeRegExp(p.text) : globSource(p.text)
@@ -127,7 +128,7 @@ export function partsHaveWildcard(parts: Part[]): boolean {
   return parts.some((p) => !p.literal && /[*?]/.test(p.text))
 }
 
-/** Splits parts on `sep` into at most `limit` pieces (the last keeps any further `sep`). */
+/** Splits parts on `sep` into at most `limit` pieces; the last keeps any later `sep`. */
 export function splitParts(parts: Part[], sep: string, limit: number): Part[][] {
   const pieces: Part[][] = [[]]
   for (const part of parts) {

@@ -11,6 +11,7 @@ import pino from 'pino'
 import { loadConfig, type Config } from '../../src/config.js'
 import { startServer, type RunningServer } from '../../src/server.js'
 import { checkResponse } from './shape-check.js'
+import { sarProblems } from './sar-check.js'
 
 export interface Credentials { accessKeyId: string, secretAccessKey: string, sessionToken?: string }
 
@@ -39,6 +40,11 @@ export async function startEmulator (overrides: Partial<Config> = {}): Promise<T
   return {
     ...server,
     violations,
+    async close () {
+      const auths = server.emulator.decisions.query({ limit: 10_000 })
+      violations.push(...await sarProblems(auths))
+      await server.close()
+    },
     clients (credentials = ROOT, region = 'us-east-1') {
       const common = { endpoint: server.url, region, credentials, maxAttempts: 1 }
       return { ecs: new ECSClient(common), iam: new IAMClient(common), sts: new STSClient(common) }

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import { startEmulator, ROOT, type TestEmulator } from '../support/emulator.js'
+import { spawnServer } from '../support/process.js'
+
+let emu: TestEmulator
+beforeAll(async () => { emu = await startEmulator() })
+afterAll(async () => {
+  await emu.close()
+  expect(emu.violations).toEqual([])
+})
+
+describe('GET /_emulator/health', () => {
+  it('answers the version, the modes and the services', async () => {
+    const res = await fetch(`${emu.url}/_emulator/health`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({
+      status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), auth: 'strict', iam: 'enforce',
+      region: 'us-east-1', accountId: '000000000000', services: expect.arrayContaining(['ecs', 'iam', 'sts'])
+    })
+  })
+})
+
+describe('GET /_emulator/decisions', () => {
+  it('lists decisions newest first, filtered by action and principal', async () => {
+    await emu.clients().sts.send(new GetCallerIdentityCommand({}))
+    const res = await fetch(`${emu.url}/_emulator/decisions?action=sts:GetCallerIdentity&principal=arn:aws:iam::000000000000:root`)
+    const { decisions } = await res.json() as { decisions: any[] }
+    expect(decisions.length).toBeGreaterThan(0)
+    expect(decisions[0]).toMatchObject({
+      principal: 'arn:aws:iam::000000000000:root', action: 'sts:GetCallerIdentity', resource: '*',
+      decision: 'Allow', enforced: true, requestId: expect.any(String), context: expect.objectContaining({ 'aws:RequestedRegion': 'us-east-1' })
+    })
+    const none = await (await fetch(`${emu.url}/_emulator/decisions?decision=ExplicitDeny&action=sts:GetCallerIdentity`)).json() as { decisions: any[] }
+    expect(none.decisions).toEqual([])
+  })
+
+  it('never stores a secret', async () => {
+    const text = await (await fetch(`${emu.url}/_emulator/decisions?limit=1000`)).text()
+    expect(text).not.toMatch(/secretAccessKey|SessionToken|"test"/i)
+  })
+})
+
+describe('the CLI', () => {
+  let dir: string
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'ecs-emulator-cli-')) })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('takes --data-dir, --region and --account-id and states both modes at start-up', async () => {
+    const server = await spawnServer(['--data-dir', join(dir, 'a'), '--account-id', '123456789012', '--iam', 'soft'])
+    try {
+      const sts = new STSClient({ endpoint: server.url, region: 'eu-west-1', credentials: ROOT })
+      expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe('123456789012')
+      const modes = server.lines.find(l => l.includes('"auth":"strict"'))
+      expect(modes).toContain('iam soft: every decision is evaluated and logged, nothing is denied')
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('refuses a bad option with a message and exit code 2', async () => {
+    await expect(spawnServer(['--auth', 'maybe'])).rejects.toThrow(/exited 2[\s\S]*--auth must be one of strict, open, not 'maybe'/)
+  })
+
+  it('reads ECS_EMULATOR_* variables', async () => {
+    const server = await spawnServer([], { ECS_EMULATOR_DATA_DIR: ':memory:', ECS_EMULATOR_AUTH: 'open' })
+    try {
+      const health = await (await fetch(`${server.url}/_emulator/health`)).json() as { auth: string }
+      expect(health.auth).toBe('open')
+    } finally {
+      await server.stop()
+    }
+  })
+})
