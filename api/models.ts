@@ -272,8 +272,9 @@ const display = (v: unknown): string => Array.isArray(v) ? `[${v.join(', ')}]` :
 
 // The shape walk decides every element's name and order; all an XML builder would add is the
 // escaping of five characters, so the XML is written here directly.
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }
-export const escapeXml = (s: string): string => s.replace(/[&<>"']/g, c => XML_ESCAPES[c])
+// Apostrophes stay as they are, as in AWS's own XML.
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }
+export const escapeXml = (s: string): string => s.replace(/[&<>"]/g, c => XML_ESCAPES[c])
 
 /** Writes `value` as the members of `shapeName`, in model order, skipping absent members. */
 export function writeXml (model: ServiceModel, shapeName: string, value: unknown): string {

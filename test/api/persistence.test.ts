@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CreateClusterCommand, DescribeClustersCommand, ECSClient, RegisterTaskDefinitionCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs'
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRoleCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam'
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import { ROOT, type Credentials } from '../support/emulator.js'
+import { spawnServer } from '../support/process.js'
+
+const trustAccount = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] })
+
+let dir: string
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'ecs-emulator-persist-')) })
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const clients = (url: string, credentials: Credentials = ROOT) => {
+  const c = { endpoint: url, region: 'us-east-1', credentials }
+  return { ecs: new ECSClient(c), iam: new IAMClient(c), sts: new STSClient(c) }
+}
+
+describe('state on disk', () => {
+  it('survives the server being killed and started again on the same data dir', async () => {
+    const first = await spawnServer(['--data-dir', dir])
+    let session: Credentials
+    try {
+      const { ecs, iam } = clients(first.url)
+      await ecs.send(new CreateClusterCommand({ clusterName: 'kept', tags: [{ key: 'team', value: 'a' }] }))
+      await ecs.send(new RegisterTaskDefinitionCommand({ family: 'web', containerDefinitions: [{ name: 'web', image: 'nginx', memory: 128 }] }))
+      await iam.send(new CreateRoleCommand({ RoleName: 'deployer', AssumeRolePolicyDocument: trustAccount }))
+      await iam.send(new CreateUserCommand({ UserName: 'ci' }))
+      await iam.send(new PutUserPolicyCommand({ UserName: 'ci', PolicyName: 'assume', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }) }))
+      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'ci' }))).AccessKey!
+      const c = (await clients(first.url, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }).sts
+        .send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/deployer', RoleSessionName: 'before' }))).Credentials!
+      session = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }
+    } finally {
+      await first.kill()
+    }
+
+    const second = await spawnServer(['--data-dir', dir])
+    try {
+      const { ecs, iam } = clients(second.url)
+      const described = await ecs.send(new DescribeClustersCommand({ clusters: ['kept'], include: ['TAGS'] }))
+      expect(described.clusters?.[0]).toMatchObject({ clusterName: 'kept', status: 'ACTIVE', tags: [{ key: 'team', value: 'a' }] })
+      const td = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'web' }))
+      expect(td.taskDefinition?.revision).toBe(1)
+      expect((await iam.send(new GetRoleCommand({ RoleName: 'deployer' }))).Role?.Arn).toBe('arn:aws:iam::000000000000:role/deployer')
+      const me = await clients(second.url, session!).sts.send(new GetCallerIdentityCommand({}))
+      expect(me.Arn).toBe('arn:aws:sts::000000000000:assumed-role/deployer/before')
+    } finally {
+      await second.stop()
+    }
+  })
+})
