@@ -31,7 +31,7 @@ export interface SignatureInfo {
   expiresSeconds?: number
 }
 
-class Sha256 extends Hash {
+export class Sha256 extends Hash {
   constructor (secret?: Parameters<typeof Hash.prototype.update>[0]) { super('sha256', secret as never) }
 }
 

@@ -32,14 +32,24 @@ export function assumeRole (input: AssumeRoleRequest, ctx: OperationContext): Se
   const roleName = roleNameOf(input.RoleArn)
   const account = input.RoleArn.split(':')[4]
   const role = roleName === undefined ? undefined : ctx.emulator.iam.role(account, roleName)
-  const trust = role === undefined ? [] : [{ kind: 'trust' as const, id: role.arn, document: role.assumeRolePolicyDocument }]
+  // A role that does not exist has no trust policy: nothing can allow the assumption.
+  const trust = [{ kind: 'trust' as const, id: input.RoleArn, document: role?.assumeRolePolicyDocument ?? { Statement: [] } }]
   const context = requestContext(input)
-  ctx.authorize({ action: 'sts:AssumeRole', resource: input.RoleArn, context, resourcePolicies: trust })
+  try {
+    ctx.authorize({ action: 'sts:AssumeRole', resource: input.RoleArn, context, resourcePolicies: trust })
+  } catch (e) {
+    // (unconfirmed) For a role that does not exist STS answers in the older form, with the
+    // resource and without a reason, so that it does not tell whether the role exists.
+    if (role !== undefined || !(e instanceof AwsError)) throw e
+    const error = new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${input.RoleArn}`, 403)
+    error.decisionId = e.decisionId
+    throw error
+  }
   if (input.Tags !== undefined && input.Tags.length > 0) {
-    ctx.authorize({ action: 'sts:TagSession', resource: input.RoleArn, context, resourcePolicies: trust })
+    ctx.authorize({ action: 'sts:TagSession', resource: input.RoleArn, context: tagContext(input), resourcePolicies: trust })
   }
   if (input.SourceIdentity !== undefined) {
-    ctx.authorize({ action: 'sts:SetSourceIdentity', resource: input.RoleArn, context, resourcePolicies: trust })
+    ctx.authorize({ action: 'sts:SetSourceIdentity', resource: input.RoleArn, context: { 'sts:SourceIdentity': input.SourceIdentity }, resourcePolicies: trust })
   }
   if (role === undefined) {
     // Only reachable under --iam soft: an absent role has no trust policy that could allow.
@@ -130,6 +140,11 @@ function requestContext (input: AssumeRoleRequest): RequestContext {
   const context: RequestContext = { 'sts:RoleSessionName': input.RoleSessionName }
   if (input.ExternalId !== undefined) context['sts:ExternalId'] = input.ExternalId
   if (input.SourceIdentity !== undefined) context['sts:SourceIdentity'] = input.SourceIdentity
+  return { ...context, ...tagContext(input) }
+}
+
+function tagContext (input: AssumeRoleRequest): RequestContext {
+  const context: RequestContext = {}
   if (input.Tags !== undefined && input.Tags.length > 0) {
     for (const t of input.Tags) context[`aws:RequestTag/${t.Key}`] = t.Value
     context['aws:TagKeys'] = input.Tags.map(t => t.Key)

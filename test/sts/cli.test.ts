@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type TestEmulator } from '../support/emulator.js'
-import { CLIS, NO_CLI, aws } from '../support/cli.js'
+import { CLIS, aws, cliTitle } from '../support/cli.js'
 
 let emu: TestEmulator
 beforeAll(async () => { emu = await startEmulator() })
@@ -9,7 +9,7 @@ afterAll(async () => {
   expect(emu.violations).toEqual([])
 })
 
-describe.skipIf(CLIS.length === 0)('aws sts (CLI)', () => {
+describe.skipIf(CLIS.length === 0)(cliTitle('aws sts (CLI)'), () => {
   for (const cli of CLIS) {
     it(`get-caller-identity answers root with CLI v${cli.version}`, async () => {
       const r = await aws(cli, emu.url, ['sts', 'get-caller-identity'])
@@ -29,5 +29,3 @@ describe.skipIf(CLIS.length === 0)('aws sts (CLI)', () => {
     })
   }
 })
-
-it.skipIf(CLIS.length > 0)(`aws sts (CLI): ${NO_CLI}`, () => {})

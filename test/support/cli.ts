@@ -23,6 +23,9 @@ export const CLIS: AwsCli[] = detect()
 
 export const NO_CLI = 'no AWS CLI installed: install it (`pip install awscli` or `apt-get install awscli`) to run this test'
 
+/** A describe title that says why its tests were skipped when no CLI is installed. */
+export const cliTitle = (title: string): string => CLIS.length === 0 ? `${title} (skipped: ${NO_CLI})` : title
+
 export interface CliResult { status: number, stdout: string, stderr: string, json: any }
 
 /**

@@ -2,11 +2,10 @@
  * Raw signed requests, for the cases an SDK client will not send: a wrong secret, an old clock,
  * a presigned URL, a body that is not JSON.
  */
-import { Hash } from '@smithy/hash-node'
 import { SignatureV4 } from '@smithy/signature-v4'
 import type { Credentials } from './emulator.js'
+import { Sha256 } from '../../api/sigv4.js'
 
-class Sha256 extends Hash { constructor (secret?: never) { super('sha256', secret) } }
 
 export interface RawRequest {
   service: 'ecs' | 'iam' | 'sts'

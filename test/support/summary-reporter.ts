@@ -8,8 +8,10 @@ export default class SummaryReporter implements Reporter {
   onTestRunEnd (modules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0, pending: 0 }
     for (const m of modules) {
-      for (const t of m.children.allTests()) counts[t.result().state] += 1
-      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) counts.failed += 1
+      const tests = [...m.children.allTests()]
+      for (const t of tests) counts[t.result().state] += 1
+      // A file can fail outside its tests (a hook, an import): count it as one failure.
+      if (m.state() === 'failed' && !tests.some(t => t.result().state === 'failed')) counts.failed += 1
     }
     process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped + counts.pending} skipped\n`)
   }
