@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Emulator } from '../src/emulator.js'
-import { F } from '../src/log.js'
+import { F, type Logger } from '../src/log.js'
 import type { Caller } from '../src/iam/identity.js'
 import { AwsError, isAwsError } from './errors.js'
 import { checkJsonTypes, constraintFailures, loadModel, readQueryInput, writeXml, escapeXml } from './models.js'
 import { ACCESS_DENIED, type Check, type Operation, type OperationContext, type Service } from './registry.js'
-import { MESSAGES, authError, checkScopeAndClock, readSignature, verifySignature, type SignedRequest } from './sigv4.js'
+import { MESSAGES, authError, checkScopeAndClock, readSignature, verifySignature, type SignatureInfo, type SignedRequest } from './sigv4.js'
 
 export interface AwsHttpRequest extends SignedRequest {
   sourceIp: string
@@ -77,10 +77,11 @@ export class Pipeline {
     const model = loadModel(service.model)
 
     // authenticate
-    const caller = await this.#authenticate(req, service, now)
+    const sig = readSignature(req, service.protocol)
+    const caller = await this.#authenticate(req, sig, service, now)
     const op = service.operations[name]
     if (op === undefined) throw this.#notImplemented(service, name)
-    const region = service.global === true ? 'us-east-1' : (readSignature(req, service.protocol)?.region ?? this.emulator.config.region)
+    const region = service.global === true ? 'us-east-1' : (sig?.region ?? this.emulator.config.region)
 
     // decode and validate
     const opModel = model.operations[name]
@@ -127,10 +128,10 @@ export class Pipeline {
     return m === null ? undefined : this.#bySigningName.get(m[1])
   }
 
-  async #authenticate (req: AwsHttpRequest, service: Service, now: Date): Promise<Caller> {
+  async #authenticate (req: AwsHttpRequest, sig: SignatureInfo | undefined, service: Service,
+    now: Date): Promise<Caller> {
     const { identity, config } = this.emulator
     const protocol = service.protocol
-    const sig = readSignature(req, protocol)
     if (config.auth === 'open') {
       if (sig === undefined) return identity.openCaller()
       const r = identity.resolve(sig.accessKeyId, sig.sessionToken, now)
@@ -153,13 +154,18 @@ export class Pipeline {
   #context (caller: Caller, service: Service, operation: string, region: string, requestId: string,
     now: Date, sourceIp: string, endpoint: string): OperationContext & { authorized: boolean } {
     const emulator = this.emulator
-    const log = emulator.log.child({
-      [F.requestId]: requestId, [F.operation]: operation, [F.region]: region,
-      [F.principal]: caller.principal.arn
-    })
+    let log: Logger | undefined
     const ctx = {
       requestId, principal: caller.principal, account: caller.principal.account, region, now, sourceIp,
-      endpoint, log, emulator, authorized: false,
+      endpoint, emulator, authorized: false,
+      // A child logger costs a serialization of its bindings: made only when a handler logs.
+      get log (): Logger {
+        log ??= emulator.log.child({
+          [F.requestId]: requestId, [F.operation]: operation, [F.region]: region,
+          [F.principal]: caller.principal.arn
+        })
+        return log
+      },
       authorize (checks: Check | Check[]): void {
         ctx.authorized = true
         for (const c of Array.isArray(checks) ? checks : [checks]) {

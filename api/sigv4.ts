@@ -178,15 +178,7 @@ export async function verifySignature (req: SignedRequest, sig: SignatureInfo, s
     const v = req.headers[name]
     if (v !== undefined) headers[name] = Array.isArray(v) ? v.join(',') : v
   }
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: sig.accessKeyId, secretAccessKey: secret, sessionToken: sig.sessionToken },
-    region: sig.region,
-    service: sig.service,
-    sha256: Sha256,
-    uriEscapePath: true,
-    // Sign exactly the headers the client signed: no x-amz-content-sha256 of our own.
-    applyChecksum: false
-  })
+  const signer = signerFor(sig, secret)
   const request = {
     method: req.method,
     protocol: 'http:',
@@ -204,6 +196,28 @@ export async function verifySignature (req: SignedRequest, sig: SignatureInfo, s
 }
 
 type SignerRequest = Parameters<SignatureV4['presign']>[0]
+
+const signers = new Map<string, SignatureV4>()
+
+/** Signers are kept per credential and scope: building one per request costs more than signing. */
+function signerFor (sig: SignatureInfo, secret: string): SignatureV4 {
+  const key = `${sig.accessKeyId}\n${secret}\n${sig.sessionToken ?? ''}\n${sig.region}\n${sig.service}`
+  let signer = signers.get(key)
+  if (signer === undefined) {
+    if (signers.size >= 1000) signers.clear()
+    signer = new SignatureV4({
+      credentials: { accessKeyId: sig.accessKeyId, secretAccessKey: secret, sessionToken: sig.sessionToken },
+      region: sig.region,
+      service: sig.service,
+      sha256: Sha256,
+      uriEscapePath: true,
+      // Sign exactly the headers the client signed: no x-amz-content-sha256 of our own.
+      applyChecksum: false
+    })
+    signers.set(key, signer)
+  }
+  return signer
+}
 
 async function signed (signer: SignatureV4, request: SignerRequest, sig: SignatureInfo,
   signingDate: Date): Promise<string> {
