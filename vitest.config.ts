@@ -2,11 +2,21 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    pool: 'forks'
+    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/coverage.test.ts'], sequence: { groupOrder: 0 } }
+      },
+      {
+        // Runs after the whole suite: every operation served must have been called by it.
+        extends: true,
+        test: { name: 'coverage', include: ['test/coverage.test.ts'], sequence: { groupOrder: 1 } }
+      }
+    ]
   }
 })

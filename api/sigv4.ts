@@ -4,8 +4,8 @@
  * (`X-Amz-Signature` in the query string) forms are both accepted.
  */
 import { Hash } from '@smithy/hash-node'
-import { SignatureV4 } from '@smithy/signature-v4'
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { SignatureV4, SignatureV4Base, getCanonicalHeaders } from '@smithy/signature-v4'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { AwsError } from './errors.js'
 
 /** Five minutes either side, as AWS allows. */
@@ -74,14 +74,15 @@ export function readSignature (req: SignedRequest, protocol: Protocol): Signatur
 }
 
 function fromHeader (auth: string, req: SignedRequest, protocol: Protocol): SignatureInfo {
-  const m = /^AWS4-HMAC-SHA256\s+(.*)$/s.exec(auth)
+  const m = /^AWS4-HMAC-SHA256\s+([^]*)$/.exec(auth)
   if (m === null) {
     throw authError('incomplete', protocol, `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${auth.split(' ')[0]}`)
   }
-  const parts = Object.fromEntries(m[1].split(/,\s*/).map(p => {
+  const parts: Record<string, string> = {}
+  for (const p of m[1].split(',')) {
     const eq = p.indexOf('=')
-    return [p.slice(0, eq).trim(), p.slice(eq + 1).trim()]
-  }))
+    parts[p.slice(0, eq).trim()] = p.slice(eq + 1).trim()
+  }
   const missing = ['Credential', 'Signature', 'SignedHeaders'].filter(k => !parts[k])
   if (missing.length > 0) {
     throw authError('incomplete', protocol, missing.map(k =>
@@ -178,7 +179,6 @@ export async function verifySignature (req: SignedRequest, sig: SignatureInfo, s
     const v = req.headers[name]
     if (v !== undefined) headers[name] = Array.isArray(v) ? v.join(',') : v
   }
-  const signer = signerFor(sig, secret)
   const request = {
     method: req.method,
     protocol: 'http:',
@@ -188,10 +188,9 @@ export async function verifySignature (req: SignedRequest, sig: SignatureInfo, s
     headers,
     body: req.body
   }
-  const signingDate = new Date(parseAmzDate(sig.date)!)
   const expected = sig.presigned
-    ? await presigned(signer, request, sig, signingDate)
-    : await signed(signer, request, sig, signingDate)
+    ? await presigned(signerFor(sig, secret), request, sig, new Date(parseAmzDate(sig.date)!))
+    : signed(request, sig, secret, claimed)
   if (!sameHex(expected, sig.signature)) throw authError('badSignature', protocol, MESSAGES.badSignature)
 }
 
@@ -219,10 +218,46 @@ function signerFor (sig: SignatureInfo, secret: string): SignatureV4 {
   return signer
 }
 
-async function signed (signer: SignatureV4, request: SignerRequest, sig: SignatureInfo,
-  signingDate: Date): Promise<string> {
-  const out = await signer.sign(request, { signingDate, signableHeaders: new Set(sig.signedHeaders) })
-  return /Signature=([0-9a-f]+)/.exec(String(out.headers.authorization))?.[1] ?? ''
+/**
+ * The SDK's canonicalizer (SignatureV4Base) builds the canonical request from exactly the
+ * headers the client signed; the last two steps, the string to sign and its HMAC, are a hash
+ * each, done here with a cached signing key. SignatureV4.sign would derive the key's cache
+ * entry again on every request, which was a fifth of the whole cost of a request.
+ */
+class Canonicalizer extends SignatureV4Base {
+  constructor () {
+    super({ service: '', region: '', credentials: { accessKeyId: '', secretAccessKey: '' }, sha256: Sha256, uriEscapePath: true, applyChecksum: false })
+  }
+
+  canonicalRequest (request: SignerRequest, signedHeaders: string[], payloadHash: string): string {
+    const headers = getCanonicalHeaders(request, undefined, new Set(signedHeaders))
+    return this.createCanonicalRequest(request, headers, payloadHash)
+  }
+}
+
+const canonicalizer = new Canonicalizer()
+const signingKeys = new Map<string, Buffer>()
+
+function signingKey (secret: string, day: string, region: string, service: string): Buffer {
+  const cacheKey = `${day}\n${region}\n${service}\n${secret}`
+  let key = signingKeys.get(cacheKey)
+  if (key === undefined) {
+    if (signingKeys.size >= 1000) signingKeys.clear()
+    const hmac = (k: string | Buffer, data: string): Buffer => createHmac('sha256', k).update(data).digest()
+    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), 'aws4_request')
+    signingKeys.set(cacheKey, key)
+  }
+  return key
+}
+
+function signed (request: SignerRequest, sig: SignatureInfo, secret: string,
+  claimedHash: string | undefined): string {
+  const payloadHash = claimedHash ?? createHash('sha256').update(request.body as Buffer).digest('hex')
+  const canonical = canonicalizer.canonicalRequest(request, sig.signedHeaders, payloadHash)
+  const day = sig.date.slice(0, 8)
+  const stringToSign = ['AWS4-HMAC-SHA256', sig.date, `${day}/${sig.region}/${sig.service}/aws4_request`,
+    createHash('sha256').update(canonical).digest('hex')].join('\n')
+  return createHmac('sha256', signingKey(secret, day, sig.region, sig.service)).update(stringToSign).digest('hex')
 }
 
 async function presigned (signer: SignatureV4, request: SignerRequest, sig: SignatureInfo,

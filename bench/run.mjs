@@ -11,7 +11,7 @@ import { IAMClient, CreateRoleCommand, PutRolePolicyCommand, CreateUserCommand, 
 import { STSClient, AssumeRoleCommand } from '@aws-sdk/client-sts'
 import { ECSClient, CreateClusterCommand } from '@aws-sdk/client-ecs'
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '16' } } })
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '16' }, only: { type: 'string' } } })
 const SECONDS = Number(values.seconds)
 const CONNECTIONS = Number(values.connections)
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname
@@ -95,11 +95,15 @@ const server = await startServer()
 try {
   const creds = await setUp(server.url)
   const taskDefinition = JSON.stringify({ family: 'web', containerDefinitions: [{ name: 'web', image: 'nginx', memory: 128, portMappings: [{ containerPort: 80 }] }] })
-  const rows = [
-    await load(server.url, 'DescribeClusters', await signed(server.url, 'ecs', json('DescribeClusters'), '{"clusters":["bench"]}', creds)),
-    await load(server.url, 'RegisterTaskDefinition', await signed(server.url, 'ecs', json('RegisterTaskDefinition'), taskDefinition, creds)),
-    await load(server.url, 'GetCallerIdentity', await signed(server.url, 'sts', { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, 'Action=GetCallerIdentity&Version=2011-06-15', creds))
-  ]
+  const cases = {
+    DescribeClusters: () => signed(server.url, 'ecs', json('DescribeClusters'), '{"clusters":["bench"]}', creds),
+    RegisterTaskDefinition: () => signed(server.url, 'ecs', json('RegisterTaskDefinition'), taskDefinition, creds),
+    GetCallerIdentity: () => signed(server.url, 'sts', { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, 'Action=GetCallerIdentity&Version=2011-06-15', creds)
+  }
+  const rows = []
+  for (const [name, request] of Object.entries(cases)) {
+    if (values.only === undefined || values.only === name) rows.push(await load(server.url, name, await request()))
+  }
   console.log(`signed as assumed-role/deployer/bench, ${CONNECTIONS} keep-alive connections, ${SECONDS} s each, node ${process.version}`)
   console.log('operation                 req/s    p50 ms   p99 ms   non-2xx')
   for (const r of rows) {

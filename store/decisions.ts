@@ -1,7 +1,8 @@
 /**
  * The decision log: every authorization, allowed or not, from outside or inside. Rows are
- * buffered and written in one transaction per tick so that logging never dominates a request;
- * every read flushes first, so a reader always sees every decision made before it asked.
+ * buffered and written in one transaction every few milliseconds, so that logging never
+ * dominates a request; every read flushes first, so a reader always sees every decision made
+ * before it asked, and closing the emulator flushes what is left.
  */
 import type { Db, Schema } from './db.js'
 import type { Decision, RequestContext } from '../src/iam/policy.js'
@@ -25,6 +26,11 @@ export const decisionsSchema: Schema = {
   CREATE INDEX decisions_v1_principal ON decisions_v1 (principal, seq);
   CREATE INDEX decisions_v1_behalf ON decisions_v1 (on_behalf_of, seq);`
 }
+
+/** Rows are written together at most this long after the first of them (milliseconds)... */
+const FLUSH_MS = 20
+/** ...or as soon as this many wait. */
+const FLUSH_ROWS = 500
 
 export interface DecisionRecord {
   id: string
@@ -64,7 +70,7 @@ export class DecisionLog {
   readonly #limit: number
   #pending: DecisionRecord[] = []
   #seq: number
-  #timer: NodeJS.Immediate | undefined
+  #timer: NodeJS.Timeout | undefined
 
   constructor (db: Db, limit: number) {
     this.#db = db
@@ -78,11 +84,12 @@ export class DecisionLog {
 
   record (r: DecisionRecord): void {
     this.#pending.push(r)
-    this.#timer ??= setImmediate(() => this.flush())
+    if (this.#pending.length >= FLUSH_ROWS) this.flush()
+    else this.#timer ??= setTimeout(() => this.flush(), FLUSH_MS).unref()
   }
 
   flush (): void {
-    if (this.#timer !== undefined) clearImmediate(this.#timer)
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
     if (this.#pending.length === 0) return
     const rows = this.#pending

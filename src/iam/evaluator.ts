@@ -13,6 +13,7 @@ import {
 } from './conditions.js'
 import {
   compileAction,
+  globMatch,
   sourceRegExp,
   splitAction,
   type ActionMatcher,
@@ -289,6 +290,11 @@ function resourceMatches(s: CompiledStatement, run: Run): boolean | string {
 }
 
 function templateMatches(template: Template, value: string, lookup: Lookup): boolean {
+  // Without variables the pattern is fixed: match it through the cached glob regex.
+  if (!('error' in template) && !template.hasVars && template.tokens.length === 1 &&
+    template.tokens[0].kind === 'text') {
+    return globMatch(template.tokens[0].text, value)
+  }
   const parts = resolve(template, lookup)
   if (!parts) return false
   if (parts.length === 1 && !parts[0].literal && parts[0].text === '*') return true
