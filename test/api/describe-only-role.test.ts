@@ -1,48 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { CreateClusterCommand, DescribeClustersCommand, DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs'
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam'
+import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam'
 import { AssumeRoleCommand } from '@aws-sdk/client-sts'
-import { startEmulator, type Credentials, type TestEmulator } from '../support/emulator.js'
+import { startEmulator, useEmulator, type Credentials } from '../support/emulator.js'
+import { ACCOUNT, allowPolicy, credentialsOf, policyDocument, trustAccount, userWithKey } from '../support/fixtures.js'
 
-const ACCOUNT = '000000000000'
 const SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/viewer/look`
-let emu: TestEmulator
+const t = useEmulator()
 let viewer: Credentials
 
 beforeAll(async () => {
-  emu = await startEmulator()
-  const { iam, ecs } = emu.clients()
+  const { iam, ecs } = t
   await ecs.send(new CreateClusterCommand({ clusterName: 'prod' }))
   await ecs.send(new RegisterTaskDefinitionCommand({ family: 'web', containerDefinitions: [{ name: 'web', image: 'nginx', memory: 128 }] }))
-  await iam.send(new CreateRoleCommand({
-    RoleName: 'viewer',
-    AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }] })
-  }))
+  await iam.send(new CreateRoleCommand({ RoleName: 'viewer', AssumeRolePolicyDocument: trustAccount() }))
   await iam.send(new PutRolePolicyCommand({
     RoleName: 'viewer', PolicyName: 'describe-only',
-    PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'DescribeEcs', Effect: 'Allow', Action: 'ecs:Describe*', Resource: '*' }] })
+    PolicyDocument: policyDocument({ Sid: 'DescribeEcs', Effect: 'Allow', Action: 'ecs:Describe*', Resource: '*' })
   }))
-  await iam.send(new CreateUserCommand({ UserName: 'dev' }))
-  await iam.send(new PutUserPolicyCommand({ UserName: 'dev', PolicyName: 'assume', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${ACCOUNT}:role/viewer` }] }) }))
-  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'dev' }))).AccessKey!
-  const c = (await emu.clients({ accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }).sts
+  const dev = await userWithKey(iam, 'dev', allowPolicy('sts:AssumeRole', `arn:aws:iam::${ACCOUNT}:role/viewer`))
+  const c = (await t.emu.clients(dev).sts
     .send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/viewer`, RoleSessionName: 'look' }))).Credentials!
-  viewer = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }
-})
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
+  viewer = credentialsOf(c)
 })
 
 describe('a role with only ecs:Describe*', () => {
   it('describes clusters and task definitions', async () => {
-    const { ecs } = emu.clients(viewer)
+    const { ecs } = t.emu.clients(viewer)
     expect((await ecs.send(new DescribeClustersCommand({ clusters: ['prod'] }))).clusters?.[0].clusterName).toBe('prod')
     expect((await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'web' }))).taskDefinition?.family).toBe('web')
   })
 
   it('gets AccessDeniedException on RegisterTaskDefinition, as AWS words it', async () => {
-    const { ecs } = emu.clients(viewer)
+    const { ecs } = t.emu.clients(viewer)
     const attempt = ecs.send(new RegisterTaskDefinitionCommand({ family: 'web', containerDefinitions: [{ name: 'web', image: 'nginx', memory: 128 }] }))
     await expect(attempt).rejects.toMatchObject({
       name: 'AccessDeniedException',
@@ -52,7 +42,7 @@ describe('a role with only ecs:Describe*', () => {
   })
 
   it('shows both in the decision log, with the statement that allowed and the layer that did not', async () => {
-    const res = await fetch(`${emu.url}/_emulator/decisions?principal=${encodeURIComponent(SESSION)}`)
+    const res = await fetch(`${t.emu.url}/_emulator/decisions?principal=${encodeURIComponent(SESSION)}`)
     const { decisions } = await res.json() as { decisions: any[] }
     const register = decisions.find(d => d.action === 'ecs:RegisterTaskDefinition')
     const describeClusters = decisions.find(d => d.action === 'ecs:DescribeClusters')
@@ -69,10 +59,8 @@ describe('--iam soft', () => {
   it('records the same denial but lets the call through', async () => {
     const soft = await startEmulator({ iam: 'soft' })
     try {
-      const { iam } = soft.clients()
-      await iam.send(new CreateUserCommand({ UserName: 'nobody' }))
-      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'nobody' }))).AccessKey!
-      const { ecs } = soft.clients({ accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! })
+      const nobody = await userWithKey(soft.clients().iam, 'nobody')
+      const { ecs } = soft.clients(nobody)
       await ecs.send(new CreateClusterCommand({ clusterName: 'anyway' }))
       const { decisions } = await (await fetch(`${soft.url}/_emulator/decisions?action=ecs:CreateCluster`)).json() as { decisions: any[] }
       expect(decisions[0]).toMatchObject({ decision: 'ImplicitDeny', enforced: false, principal: `arn:aws:iam::${ACCOUNT}:user/nobody` })

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CreateClusterCommand, DescribeClustersCommand, ECSClient, RegisterTaskDefinitionCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs'
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRoleCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam'
+import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam'
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { ROOT, type Credentials } from '../support/emulator.js'
+import { allowPolicy, credentialsOf, trustAccount, userWithKey } from '../support/fixtures.js'
 import { spawnServer } from '../support/process.js'
-
-const trustAccount = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] })
 
 let dir: string
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'ecs-emulator-persist-')) })
@@ -27,13 +26,11 @@ describe('state on disk', () => {
       const { ecs, iam } = clients(first.url)
       await ecs.send(new CreateClusterCommand({ clusterName: 'kept', tags: [{ key: 'team', value: 'a' }] }))
       await ecs.send(new RegisterTaskDefinitionCommand({ family: 'web', containerDefinitions: [{ name: 'web', image: 'nginx', memory: 128 }] }))
-      await iam.send(new CreateRoleCommand({ RoleName: 'deployer', AssumeRolePolicyDocument: trustAccount }))
-      await iam.send(new CreateUserCommand({ UserName: 'ci' }))
-      await iam.send(new PutUserPolicyCommand({ UserName: 'ci', PolicyName: 'assume', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] }) }))
-      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'ci' }))).AccessKey!
-      const c = (await clients(first.url, { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }).sts
+      await iam.send(new CreateRoleCommand({ RoleName: 'deployer', AssumeRolePolicyDocument: trustAccount() }))
+      const ci = await userWithKey(iam, 'ci', allowPolicy('sts:AssumeRole'))
+      const c = (await clients(first.url, ci).sts
         .send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/deployer', RoleSessionName: 'before' }))).Credentials!
-      session = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }
+      session = credentialsOf(c)
     } finally {
       await first.kill()
     }

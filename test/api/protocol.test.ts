@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { GetRoleCommand } from '@aws-sdk/client-iam'
-import { startEmulator, type TestEmulator } from '../support/emulator.js'
+import { useEmulator } from '../support/emulator.js'
 import { raw } from '../support/raw.js'
 
-let emu: TestEmulator
 const logLines: string[] = []
-beforeAll(async () => { emu = await startEmulator({}, { logLines }) })
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
-})
+const t = useEmulator({}, { logLines })
 
 const ecs = (operation: string, body: string) =>
-  raw(emu.url, { service: 'ecs', target: `AmazonEC2ContainerServiceV20141113.${operation}`, body })
+  raw(t.emu.url, { service: 'ecs', target: `AmazonEC2ContainerServiceV20141113.${operation}`, body })
 
 describe('awsJson1_1 (ECS)', () => {
   it('answers SerializationException for a body that is not JSON', async () => {
@@ -59,14 +54,14 @@ describe('awsJson1_1 (ECS)', () => {
 
 describe('awsQuery (IAM, STS)', () => {
   it('answers ValidationError naming a missing required member', async () => {
-    await expect(emu.clients().iam.send(new GetRoleCommand({ RoleName: undefined as unknown as string }))).rejects.toMatchObject({
+    await expect(t.iam.send(new GetRoleCommand({ RoleName: undefined as unknown as string }))).rejects.toMatchObject({
       name: 'ValidationError',
       message: "1 validation error detected: Value null at 'roleName' failed to satisfy constraint: Member must not be null"
     })
   })
 
   it('collects several validation errors into one message', async () => {
-    const res = await raw(emu.url, { service: 'sts', body: 'Action=AssumeRole&Version=2011-06-15&RoleArn=x&RoleSessionName=a' })
+    const res = await raw(t.emu.url, { service: 'sts', body: 'Action=AssumeRole&Version=2011-06-15&RoleArn=x&RoleSessionName=a' })
     expect(res.status).toBe(400)
     expect(res.text).toContain('<Code>ValidationError</Code><Message>2 validation errors detected: ' +
       "Value 'x' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20; " +
@@ -74,13 +69,13 @@ describe('awsQuery (IAM, STS)', () => {
   })
 
   it('answers InvalidAction for an action the service does not have', async () => {
-    const res = await raw(emu.url, { service: 'iam', body: 'Action=MakeCoffee&Version=2010-05-08' })
+    const res = await raw(t.emu.url, { service: 'iam', body: 'Action=MakeCoffee&Version=2010-05-08' })
     expect(res.status).toBe(400)
     expect(res.text).toContain('<Error><Type>Sender</Type><Code>InvalidAction</Code><Message>Could not find operation MakeCoffee for version 2010-05-08</Message></Error>')
   })
 
   it('routes by the credential scope when no Version is given', async () => {
-    const res = await raw(emu.url, { service: 'sts', body: 'Action=GetCallerIdentity' })
+    const res = await raw(t.emu.url, { service: 'sts', body: 'Action=GetCallerIdentity' })
     expect(res.status).toBe(200)
     expect(res.text).toMatch(/^<GetCallerIdentityResponse xmlns="https:\/\/sts.amazonaws.com\/doc\/2011-06-15\/"><GetCallerIdentityResult>/)
   })
@@ -88,7 +83,7 @@ describe('awsQuery (IAM, STS)', () => {
 
 describe('other paths', () => {
   it('answers a path no AWS client uses with a JSON error', async () => {
-    const res = await fetch(`${emu.url}/nope`)
+    const res = await fetch(`${t.emu.url}/nope`)
     expect(res.status).toBe(404)
     expect(await res.json()).toMatchObject({ __type: 'UnknownOperationException' })
   })

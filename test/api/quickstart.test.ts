@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator, type TestEmulator } from '../support/emulator.js'
+import { describe, expect, it } from 'vitest'
+import { useEmulator } from '../support/emulator.js'
 import { CLIS, cliTitle } from '../support/cli.js'
 
 /** The README's "30 seconds" block, pointed at this test's server instead of `npm start`. */
@@ -17,16 +17,11 @@ function quickstart (url: string): string {
 // AWS_ENDPOINT_URL needs CLI v1.29+ (botocore 1.31) or v2.13+.
 const cli = CLIS.find(c => c.version === 1) ?? CLIS.find(c => c.version === 2 && c.bin !== '/usr/bin/aws')
 
-let emu: TestEmulator
-beforeAll(async () => { emu = await startEmulator() })
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
-})
+const t = useEmulator()
 
 describe.skipIf(cli === undefined)(cliTitle('README quickstart'), () => {
   it('runs as written and ends in the AccessDenied it promises', async () => {
-    const script = quickstart(emu.url)
+    const script = quickstart(t.emu.url)
     const { stdout, stderr } = await new Promise<{ stdout: string, stderr: string }>((resolve, reject) => {
       execFile('bash', ['-c', script], {
         env: { PATH: `${cli!.bin.includes('/') ? cli!.bin.replace(/\/aws$/, '') + ':' : ''}${process.env.PATH}`, HOME: process.env.HOME, AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },

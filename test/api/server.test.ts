@@ -3,19 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
-import { startEmulator, ROOT, type TestEmulator } from '../support/emulator.js'
+import { ROOT, useEmulator } from '../support/emulator.js'
 import { spawnServer } from '../support/process.js'
 
-let emu: TestEmulator
-beforeAll(async () => { emu = await startEmulator() })
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
-})
+const t = useEmulator()
 
 describe('GET /_emulator/health', () => {
   it('answers the version, the modes and the services', async () => {
-    const res = await fetch(`${emu.url}/_emulator/health`)
+    const res = await fetch(`${t.emu.url}/_emulator/health`)
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({
       status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), auth: 'strict', iam: 'enforce',
@@ -26,20 +21,20 @@ describe('GET /_emulator/health', () => {
 
 describe('GET /_emulator/decisions', () => {
   it('lists decisions newest first, filtered by action and principal', async () => {
-    await emu.clients().sts.send(new GetCallerIdentityCommand({}))
-    const res = await fetch(`${emu.url}/_emulator/decisions?action=sts:GetCallerIdentity&principal=arn:aws:iam::000000000000:root`)
+    await t.sts.send(new GetCallerIdentityCommand({}))
+    const res = await fetch(`${t.emu.url}/_emulator/decisions?action=sts:GetCallerIdentity&principal=arn:aws:iam::000000000000:root`)
     const { decisions } = await res.json() as { decisions: any[] }
     expect(decisions.length).toBeGreaterThan(0)
     expect(decisions[0]).toMatchObject({
       principal: 'arn:aws:iam::000000000000:root', action: 'sts:GetCallerIdentity', resource: '*',
       decision: 'Allow', enforced: true, requestId: expect.any(String), context: expect.objectContaining({ 'aws:RequestedRegion': 'us-east-1' })
     })
-    const none = await (await fetch(`${emu.url}/_emulator/decisions?decision=ExplicitDeny&action=sts:GetCallerIdentity`)).json() as { decisions: any[] }
+    const none = await (await fetch(`${t.emu.url}/_emulator/decisions?decision=ExplicitDeny&action=sts:GetCallerIdentity`)).json() as { decisions: any[] }
     expect(none.decisions).toEqual([])
   })
 
   it('never stores a secret', async () => {
-    const text = await (await fetch(`${emu.url}/_emulator/decisions?limit=1000`)).text()
+    const text = await (await fetch(`${t.emu.url}/_emulator/decisions?limit=1000`)).text()
     expect(text).not.toMatch(/secretAccessKey|SessionToken|"test"/i)
   })
 })

@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   DeleteAccountSettingCommand, ECSClient, ListAccountSettingsCommand, PutAccountSettingCommand,
   PutAccountSettingDefaultCommand
 } from '@aws-sdk/client-ecs'
-import { startEmulator, type TestEmulator } from '../support/emulator.js'
+import { useEmulator } from '../support/emulator.js'
+import { failure } from '../support/fixtures.js'
 
 const ROOT = 'arn:aws:iam::000000000000:root'
 const USER = 'arn:aws:iam::000000000000:user/MyUser'
 
-let emu: TestEmulator
-beforeAll(async () => { emu = await startEmulator() })
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
-})
+const t = useEmulator()
 
 /** A client in a region of its own, so each test starts from AWS's defaults. */
 const REGIONS = ['us-west-1', 'us-west-2', 'eu-north-1', 'eu-central-1', 'sa-east-1', 'ap-northeast-1',
@@ -23,12 +19,7 @@ const REGIONS = ['us-west-1', 'us-west-2', 'eu-north-1', 'eu-central-1', 'sa-eas
 const fresh = (): ECSClient => {
   const region = REGIONS.shift()
   if (region === undefined) throw new Error('out of fresh regions: add some to REGIONS')
-  return emu.clients(undefined, region).ecs
-}
-
-async function failure (p: Promise<unknown>): Promise<{ name: string, message: string }> {
-  try { await p } catch (e) { return e as Error }
-  throw new Error('expected the call to fail')
+  return t.emu.clients(undefined, region).ecs
 }
 
 describe('ListAccountSettings', () => {
@@ -109,7 +100,7 @@ describe('PutAccountSetting', () => {
 
   it('is authorized on * with ecs:account-setting', async () => {
     await fresh().send(new PutAccountSettingCommand({ name: 'fargateFIPSMode', value: 'enabled' }))
-    const [record] = emu.emulator.decisions.query({ action: 'ecs:PutAccountSetting', limit: 1 })
+    const [record] = t.emu.emulator.decisions.query({ action: 'ecs:PutAccountSetting', limit: 1 })
     expect(record).toMatchObject({ resource: '*', context: { 'ecs:account-setting': 'fargateFIPSMode' } })
   })
 
@@ -172,8 +163,8 @@ describe('DeleteAccountSetting', () => {
 
 describe('account setting isolation', () => {
   it('keeps a setting made in one region out of another', async () => {
-    const east = emu.clients(undefined, 'us-east-2').ecs
-    const west = emu.clients(undefined, 'ca-west-1').ecs
+    const east = t.emu.clients(undefined, 'us-east-2').ecs
+    const west = t.emu.clients(undefined, 'ca-west-1').ecs
     await east.send(new PutAccountSettingCommand({ name: 'awsvpcTrunking', value: 'enabled' }))
     expect((await west.send(new ListAccountSettingsCommand({}))).settings).toEqual([])
   })

@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmulator, type TestEmulator } from '../support/emulator.js'
+import { describe, expect, it } from 'vitest'
+import { useEmulator } from '../support/emulator.js'
 import { CLIS, cliTitle, aws } from '../support/cli.js'
+import { ACCOUNT } from '../support/fixtures.js'
 
-const ACCOUNT = '000000000000'
-
-let emu: TestEmulator
-beforeAll(async () => { emu = await startEmulator() })
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
-})
+const t = useEmulator()
 
 const identity = JSON.stringify({
   instanceId: 'i-0744a608689e00001',
@@ -24,7 +18,7 @@ describe.skipIf(CLIS.length === 0)(cliTitle('aws ecs (CLI): clusters, instances,
   for (const cli of CLIS) {
     const name = `cli-v${cli.version}`
     const clusterArn = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/${name}`
-    const ecs = async (...args: string[]) => await aws(cli, emu.url, ['ecs', ...args])
+    const ecs = async (...args: string[]) => await aws(cli, t.emu.url, ['ecs', ...args])
     let instanceArn = ''
 
     it(`create-cluster with tags (CLI v${cli.version})`, async () => {

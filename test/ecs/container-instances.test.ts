@@ -1,38 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   CreateClusterCommand, DeleteAttributesCommand, DeregisterContainerInstanceCommand,
-  DescribeContainerInstancesCommand, DiscoverPollEndpointCommand, ECSClient, ListAttributesCommand,
+  DescribeContainerInstancesCommand, DiscoverPollEndpointCommand, ListAttributesCommand,
   ListContainerInstancesCommand, ListTagsForResourceCommand, PutAttributesCommand,
   RegisterContainerInstanceCommand, UpdateContainerInstancesStateCommand,
   type RegisterContainerInstanceCommandInput
 } from '@aws-sdk/client-ecs'
-import { CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam'
-import { startEmulator, type Credentials, type TestEmulator } from '../support/emulator.js'
+import { useEmulator } from '../support/emulator.js'
+import { ACCOUNT, clusterArn, failure, policyDocument, userWithKey } from '../support/fixtures.js'
 import { evaluate } from '../../src/iam/evaluator.js'
 import { awsManagedPolicy } from '../../src/iam/managed.js'
 import type { Principal } from '../../src/iam/policy.js'
 
-const ACCOUNT = '000000000000'
-const clusterArn = (name: string) => `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/${name}`
-
-let emu: TestEmulator
-let ecs: ECSClient
+const t = useEmulator()
 beforeAll(async () => {
-  emu = await startEmulator()
-  ecs = emu.clients().ecs
   for (const clusterName of ['default', 'web', 'filters', 'prod', 'staging']) {
-    await ecs.send(new CreateClusterCommand({ clusterName }))
+    await t.ecs.send(new CreateClusterCommand({ clusterName }))
   }
 })
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
-})
-
-async function failure (p: Promise<unknown>): Promise<{ name: string, message: string }> {
-  try { await p } catch (e) { return e as Error }
-  throw new Error('expected the call to fail')
-}
 
 const identity = (instanceId: string, more: Record<string, string> = {}) => JSON.stringify({
   instanceId,
@@ -55,7 +40,7 @@ const RESOURCES = [
 
 let instances = 0
 async function register (cluster: string, more: Partial<RegisterContainerInstanceCommandInput> = {},
-  client = ecs): Promise<string> {
+  client = t.ecs): Promise<string> {
   const out = await client.send(new RegisterContainerInstanceCommand({
     cluster,
     instanceIdentityDocument: identity(`i-0000000000000${String(instances++).padStart(4, '0')}`),
@@ -68,7 +53,7 @@ async function register (cluster: string, more: Partial<RegisterContainerInstanc
 describe('RegisterContainerInstance', () => {
   it('registers an ACTIVE instance with what the agent sent and what ECS knows of the EC2 instance', async () => {
     const before = Date.now() / 1000
-    const { containerInstance } = await ecs.send(new RegisterContainerInstanceCommand({
+    const { containerInstance } = await t.ecs.send(new RegisterContainerInstanceCommand({
       cluster: 'web',
       instanceIdentityDocument: identity('i-0744a608689e00001'),
       instanceIdentityDocumentSignature: 'c2lnbmF0dXJl',
@@ -111,15 +96,15 @@ describe('RegisterContainerInstance', () => {
 
   it('authorizes on the cluster, and tagging as ecs:TagResource with ecs:CreateAction', async () => {
     const arn = await register('web', { tags: [{ key: 'k', value: 'v' }] })
-    const [registration] = emu.emulator.decisions.query({ action: 'ecs:RegisterContainerInstance', limit: 1 })
+    const [registration] = t.emu.emulator.decisions.query({ action: 'ecs:RegisterContainerInstance', limit: 1 })
     expect(registration).toMatchObject({ resource: clusterArn('web'), context: { 'aws:TagKeys': ['k'] } })
-    const [tagging] = emu.emulator.decisions.query({ action: 'ecs:TagResource', limit: 1 })
+    const [tagging] = t.emu.emulator.decisions.query({ action: 'ecs:TagResource', limit: 1 })
     expect(tagging).toMatchObject({ resource: arn, context: { 'ecs:CreateAction': 'RegisterContainerInstance' } })
   })
 
   it('keeps the ARN when the agent registers again with the ARN it saved', async () => {
     const arn = await register('web')
-    const { containerInstance } = await ecs.send(new RegisterContainerInstanceCommand({
+    const { containerInstance } = await t.ecs.send(new RegisterContainerInstanceCommand({
       cluster: 'web',
       containerInstanceArn: arn,
       totalResources: [{ name: 'CPU', type: 'INTEGER', integerValue: 4096 }],
@@ -135,8 +120,8 @@ describe('RegisterContainerInstance', () => {
 
   it('keeps custom attributes and what ECS derived when the agent registers again', async () => {
     const arn = await register('web', { attributes: [{ name: 'ecs.capability.old' }] })
-    await ecs.send(new PutAttributesCommand({ cluster: 'web', attributes: [{ name: 'stack', value: 'blue', targetId: arn }] }))
-    const { containerInstance } = await ecs.send(new RegisterContainerInstanceCommand({
+    await t.ecs.send(new PutAttributesCommand({ cluster: 'web', attributes: [{ name: 'stack', value: 'blue', targetId: arn }] }))
+    const { containerInstance } = await t.ecs.send(new RegisterContainerInstanceCommand({
       cluster: 'web', containerInstanceArn: arn, attributes: [{ name: 'ecs.capability.new' }]
     }))
     expect(containerInstance!.attributes).toEqual([
@@ -150,8 +135,8 @@ describe('RegisterContainerInstance', () => {
   })
 
   it('keeps the ARN when the same EC2 instance registers again without it', async () => {
-    const first = await ecs.send(new RegisterContainerInstanceCommand({ cluster: 'web', instanceIdentityDocument: identity('i-0aaaaaaaaaaaaaaa1') }))
-    const again = await ecs.send(new RegisterContainerInstanceCommand({ cluster: 'web', instanceIdentityDocument: identity('i-0aaaaaaaaaaaaaaa1') }))
+    const first = await t.ecs.send(new RegisterContainerInstanceCommand({ cluster: 'web', instanceIdentityDocument: identity('i-0aaaaaaaaaaaaaaa1') }))
+    const again = await t.ecs.send(new RegisterContainerInstanceCommand({ cluster: 'web', instanceIdentityDocument: identity('i-0aaaaaaaaaaaaaaa1') }))
     expect(again.containerInstance!.containerInstanceArn).toBe(first.containerInstance!.containerInstanceArn)
   })
 
@@ -162,20 +147,20 @@ describe('RegisterContainerInstance', () => {
 
   it('fails with ClientException when a deregistered instance registers again', async () => {
     const arn = await register('web')
-    await ecs.send(new DeregisterContainerInstanceCommand({ cluster: 'web', containerInstance: arn }))
-    const e = await failure(ecs.send(new RegisterContainerInstanceCommand({ cluster: 'web', containerInstanceArn: arn })))
+    await t.ecs.send(new DeregisterContainerInstanceCommand({ cluster: 'web', containerInstance: arn }))
+    const e = await failure(t.ecs.send(new RegisterContainerInstanceCommand({ cluster: 'web', containerInstanceArn: arn })))
     expect(e.name).toBe('ClientException')
     expect(e.message).toBe('The container instance has been deregistered and cannot be registered again.')
   })
 
   it('fails with ClusterNotFoundException when the cluster is missing', async () => {
-    const e = await failure(ecs.send(new RegisterContainerInstanceCommand({ cluster: 'nowhere', instanceIdentityDocument: identity('i-1') })))
+    const e = await failure(t.ecs.send(new RegisterContainerInstanceCommand({ cluster: 'nowhere', instanceIdentityDocument: identity('i-1') })))
     expect(e.name).toBe('ClusterNotFoundException')
     expect(e.message).toBe('Cluster not found.')
   })
 
   it('fails with InvalidParameterException for an identity document that is not JSON', async () => {
-    const e = await failure(ecs.send(new RegisterContainerInstanceCommand({ cluster: 'web', instanceIdentityDocument: 'not json' })))
+    const e = await failure(t.ecs.send(new RegisterContainerInstanceCommand({ cluster: 'web', instanceIdentityDocument: 'not json' })))
     expect(e.name).toBe('InvalidParameterException')
     expect(e.message).toBe('Invalid instanceIdentityDocument.')
   })
@@ -185,23 +170,23 @@ describe('DeregisterContainerInstance', () => {
   it('leaves the instance INACTIVE, describable and out of the list', async () => {
     const arn = await register('web')
     const id = arn.split('/').pop()!
-    const { containerInstance } = await ecs.send(new DeregisterContainerInstanceCommand({ cluster: clusterArn('web'), containerInstance: id, force: true }))
+    const { containerInstance } = await t.ecs.send(new DeregisterContainerInstanceCommand({ cluster: clusterArn('web'), containerInstance: id, force: true }))
     expect(containerInstance).toMatchObject({ containerInstanceArn: arn, status: 'INACTIVE', agentConnected: false })
 
-    const described = await ecs.send(new DescribeContainerInstancesCommand({ cluster: 'web', containerInstances: [arn] }))
+    const described = await t.ecs.send(new DescribeContainerInstancesCommand({ cluster: 'web', containerInstances: [arn] }))
     expect(described.containerInstances![0].status).toBe('INACTIVE')
-    const listed = await ecs.send(new ListContainerInstancesCommand({ cluster: 'web' }))
+    const listed = await t.ecs.send(new ListContainerInstancesCommand({ cluster: 'web' }))
     expect(listed.containerInstanceArns).not.toContain(arn)
   })
 
   it('fails with InvalidParameterException for an instance the cluster does not have', async () => {
-    const e = await failure(ecs.send(new DeregisterContainerInstanceCommand({ cluster: 'web', containerInstance: '0123456789abcdef0123456789abcdef' })))
+    const e = await failure(t.ecs.send(new DeregisterContainerInstanceCommand({ cluster: 'web', containerInstance: '0123456789abcdef0123456789abcdef' })))
     expect(e.name).toBe('InvalidParameterException')
     expect(e.message).toBe('Container instance not found.')
   })
 
   it('fails with ClusterNotFoundException when the cluster is missing', async () => {
-    const e = await failure(ecs.send(new DeregisterContainerInstanceCommand({ cluster: 'nowhere', containerInstance: 'x' })))
+    const e = await failure(t.ecs.send(new DeregisterContainerInstanceCommand({ cluster: 'nowhere', containerInstance: 'x' })))
     expect(e.name).toBe('ClusterNotFoundException')
   })
 })
@@ -211,7 +196,7 @@ describe('DescribeContainerInstances', () => {
     const arn = await register('web', { tags: [{ key: 'team', value: 'a' }] })
     const id = arn.split('/').pop()!
     const otherArn = `arn:aws:ecs:us-east-1:${ACCOUNT}:container-instance/web/ffffffffffffffffffffffffffffffff`
-    const out = await ecs.send(new DescribeContainerInstancesCommand({
+    const out = await t.ecs.send(new DescribeContainerInstancesCommand({
       cluster: 'web', containerInstances: [id, arn, 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', otherArn]
     }))
     expect(out.containerInstances!.map(i => i.containerInstanceArn)).toEqual([arn, arn])
@@ -225,7 +210,7 @@ describe('DescribeContainerInstances', () => {
 
   it('adds tags and health when include asks for them', async () => {
     const arn = await register('web', { tags: [{ key: 'team', value: 'b' }] })
-    const out = await ecs.send(new DescribeContainerInstancesCommand({
+    const out = await t.ecs.send(new DescribeContainerInstancesCommand({
       cluster: 'web', containerInstances: [arn], include: ['TAGS', 'CONTAINER_INSTANCE_HEALTH']
     }))
     expect(out.containerInstances![0]).toMatchObject({
@@ -236,13 +221,13 @@ describe('DescribeContainerInstances', () => {
 
   it('authorizes each instance with ecs:cluster set to the cluster ARN', async () => {
     const arn = await register('web')
-    await ecs.send(new DescribeContainerInstancesCommand({ cluster: 'web', containerInstances: [arn] }))
-    const [record] = emu.emulator.decisions.query({ action: 'ecs:DescribeContainerInstances', limit: 1 })
+    await t.ecs.send(new DescribeContainerInstancesCommand({ cluster: 'web', containerInstances: [arn] }))
+    const [record] = t.emu.emulator.decisions.query({ action: 'ecs:DescribeContainerInstances', limit: 1 })
     expect(record).toMatchObject({ resource: arn, context: { 'ecs:cluster': clusterArn('web') } })
   })
 
   it('fails with ClusterNotFoundException when the cluster is missing', async () => {
-    const e = await failure(ecs.send(new DescribeContainerInstancesCommand({ cluster: 'nowhere', containerInstances: ['x'] })))
+    const e = await failure(t.ecs.send(new DescribeContainerInstancesCommand({ cluster: 'nowhere', containerInstances: ['x'] })))
     expect(e.name).toBe('ClusterNotFoundException')
     expect(e.message).toBe('Cluster not found.')
   })
@@ -265,11 +250,11 @@ describe('ListContainerInstances', () => {
       instanceIdentityDocument: identity('i-0bbbbbbbbbbbbbbb3', { instanceType: 'm5.large', availabilityZone: 'us-east-1c' }),
       versionInfo: { agentVersion: '1.105.1' }
     })
-    await ecs.send(new UpdateContainerInstancesStateCommand({ cluster: 'filters', containerInstances: [arnsIn.large], status: 'DRAINING' }))
+    await t.ecs.send(new UpdateContainerInstancesStateCommand({ cluster: 'filters', containerInstances: [arnsIn.large], status: 'DRAINING' }))
   })
 
   const list = async (filter?: string, status?: 'ACTIVE' | 'DRAINING') =>
-    (await ecs.send(new ListContainerInstancesCommand({ cluster: 'filters', filter, status }))).containerInstanceArns
+    (await t.ecs.send(new ListContainerInstancesCommand({ cluster: 'filters', filter, status }))).containerInstanceArns
 
   it('lists ACTIVE and DRAINING instances by default, and one status when asked', async () => {
     expect(await list()).toEqual([arnsIn.small, arnsIn.medium, arnsIn.large])
@@ -304,9 +289,9 @@ describe('ListContainerInstances', () => {
   })
 
   it('pages with maxResults and nextToken', async () => {
-    const first = await ecs.send(new ListContainerInstancesCommand({ cluster: 'filters', maxResults: 2 }))
+    const first = await t.ecs.send(new ListContainerInstancesCommand({ cluster: 'filters', maxResults: 2 }))
     expect(first.containerInstanceArns).toEqual([arnsIn.small, arnsIn.medium])
-    const rest = await ecs.send(new ListContainerInstancesCommand({ cluster: 'filters', maxResults: 2, nextToken: first.nextToken }))
+    const rest = await t.ecs.send(new ListContainerInstancesCommand({ cluster: 'filters', maxResults: 2, nextToken: first.nextToken }))
     expect(rest.containerInstanceArns).toEqual([arnsIn.large])
     expect(rest.nextToken).toBeUndefined()
   })
@@ -323,7 +308,7 @@ describe('ListContainerInstances', () => {
   })
 
   it('fails with ClusterNotFoundException when the cluster is missing', async () => {
-    const e = await failure(ecs.send(new ListContainerInstancesCommand({ cluster: 'nowhere' })))
+    const e = await failure(t.ecs.send(new ListContainerInstancesCommand({ cluster: 'nowhere' })))
     expect(e.name).toBe('ClusterNotFoundException')
     expect(e.message).toBe('Cluster not found.')
   })
@@ -332,15 +317,15 @@ describe('ListContainerInstances', () => {
 describe('UpdateContainerInstancesState', () => {
   it('drains and reactivates, counting versions', async () => {
     const arn = await register('web')
-    const drained = await ecs.send(new UpdateContainerInstancesStateCommand({ cluster: 'web', containerInstances: [arn], status: 'DRAINING' }))
+    const drained = await t.ecs.send(new UpdateContainerInstancesStateCommand({ cluster: 'web', containerInstances: [arn], status: 'DRAINING' }))
     expect(drained.containerInstances![0]).toMatchObject({ status: 'DRAINING', version: 2 })
-    const active = await ecs.send(new UpdateContainerInstancesStateCommand({ cluster: 'web', containerInstances: [arn], status: 'ACTIVE' }))
+    const active = await t.ecs.send(new UpdateContainerInstancesStateCommand({ cluster: 'web', containerInstances: [arn], status: 'ACTIVE' }))
     expect(active.containerInstances![0]).toMatchObject({ status: 'ACTIVE', version: 3 })
     expect(active.failures).toEqual([])
   })
 
   it('answers MISSING failures for instances the cluster does not have', async () => {
-    const out = await ecs.send(new UpdateContainerInstancesStateCommand({
+    const out = await t.ecs.send(new UpdateContainerInstancesStateCommand({
       cluster: 'web', containerInstances: ['dddddddddddddddddddddddddddddddd'], status: 'DRAINING'
     }))
     expect(out.failures).toEqual([{ arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:container-instance/web/dddddddddddddddddddddddddddddddd`, reason: 'MISSING' }])
@@ -348,13 +333,13 @@ describe('UpdateContainerInstancesState', () => {
 
   it('fails with InvalidParameterException for a status other than ACTIVE or DRAINING', async () => {
     const arn = await register('web')
-    const e = await failure(ecs.send(new UpdateContainerInstancesStateCommand({ cluster: 'web', containerInstances: [arn], status: 'REGISTERING' })))
+    const e = await failure(t.ecs.send(new UpdateContainerInstancesStateCommand({ cluster: 'web', containerInstances: [arn], status: 'REGISTERING' })))
     expect(e.name).toBe('InvalidParameterException')
     expect(e.message).toBe('Container instances can only be updated to ACTIVE or DRAINING.')
   })
 
   it('fails with ClusterNotFoundException when the cluster is missing', async () => {
-    const e = await failure(ecs.send(new UpdateContainerInstancesStateCommand({ cluster: 'nowhere', containerInstances: ['x'], status: 'ACTIVE' })))
+    const e = await failure(t.ecs.send(new UpdateContainerInstancesStateCommand({ cluster: 'nowhere', containerInstances: ['x'], status: 'ACTIVE' })))
     expect(e.name).toBe('ClusterNotFoundException')
   })
 })
@@ -362,19 +347,19 @@ describe('UpdateContainerInstancesState', () => {
 describe('PutAttributes', () => {
   it('adds custom attributes that the filter language and ListAttributes see', async () => {
     const arn = await register('staging')
-    const out = await ecs.send(new PutAttributesCommand({
+    const out = await t.ecs.send(new PutAttributesCommand({
       cluster: 'staging', attributes: [{ name: 'stack', value: 'production', targetId: arn }]
     }))
     expect(out.attributes).toEqual([{ name: 'stack', value: 'production', targetId: arn }])
 
-    const listed = await ecs.send(new ListContainerInstancesCommand({ cluster: 'staging', filter: 'attribute:stack == production' }))
+    const listed = await t.ecs.send(new ListContainerInstancesCommand({ cluster: 'staging', filter: 'attribute:stack == production' }))
     expect(listed.containerInstanceArns).toEqual([arn])
-    const attributes = await ecs.send(new ListAttributesCommand({ cluster: 'staging', targetType: 'container-instance', attributeName: 'stack' }))
+    const attributes = await t.ecs.send(new ListAttributesCommand({ cluster: 'staging', targetType: 'container-instance', attributeName: 'stack' }))
     expect(attributes.attributes).toEqual([{ name: 'stack', value: 'production', targetId: arn }])
   })
 
   it('fails with TargetNotFoundException for an instance the cluster does not have', async () => {
-    const e = await failure(ecs.send(new PutAttributesCommand({
+    const e = await failure(t.ecs.send(new PutAttributesCommand({
       cluster: 'staging', attributes: [{ name: 'stack', value: 'x', targetId: 'cccccccccccccccccccccccccccccccc' }]
     })))
     expect(e.name).toBe('TargetNotFoundException')
@@ -382,7 +367,7 @@ describe('PutAttributes', () => {
   })
 
   it('fails with InvalidParameterException without a targetId', async () => {
-    const e = await failure(ecs.send(new PutAttributesCommand({ cluster: 'staging', attributes: [{ name: 'stack', value: 'x' }] })))
+    const e = await failure(t.ecs.send(new PutAttributesCommand({ cluster: 'staging', attributes: [{ name: 'stack', value: 'x' }] })))
     expect(e.name).toBe('InvalidParameterException')
     expect(e.message).toBe('Attribute targetId must be specified.')
   })
@@ -390,8 +375,8 @@ describe('PutAttributes', () => {
   it('fails with AttributeLimitExceededException past 10 custom attributes', async () => {
     const arn = await register('staging')
     const attributes = (from: number) => Array.from({ length: 6 }, (_, i) => ({ name: `custom-${from + i}`, value: 'x', targetId: arn }))
-    await ecs.send(new PutAttributesCommand({ cluster: 'staging', attributes: attributes(0) }))
-    const e = await failure(ecs.send(new PutAttributesCommand({ cluster: 'staging', attributes: attributes(6) })))
+    await t.ecs.send(new PutAttributesCommand({ cluster: 'staging', attributes: attributes(0) }))
+    const e = await failure(t.ecs.send(new PutAttributesCommand({ cluster: 'staging', attributes: attributes(6) })))
     expect(e.name).toBe('AttributeLimitExceededException')
     expect(e.message).toBe('You can apply up to 10 custom attributes for each resource.')
   })
@@ -400,22 +385,22 @@ describe('PutAttributes', () => {
 describe('DeleteAttributes', () => {
   it('removes attributes by name', async () => {
     const arn = await register('staging')
-    await ecs.send(new PutAttributesCommand({ cluster: 'staging', attributes: [{ name: 'zone', value: 'blue', targetId: arn }] }))
-    const out = await ecs.send(new DeleteAttributesCommand({ cluster: 'staging', attributes: [{ name: 'zone', targetId: arn }] }))
+    await t.ecs.send(new PutAttributesCommand({ cluster: 'staging', attributes: [{ name: 'zone', value: 'blue', targetId: arn }] }))
+    const out = await t.ecs.send(new DeleteAttributesCommand({ cluster: 'staging', attributes: [{ name: 'zone', targetId: arn }] }))
     expect(out.attributes).toEqual([{ name: 'zone', targetId: arn }])
-    const left = await ecs.send(new ListAttributesCommand({ cluster: 'staging', targetType: 'container-instance', attributeName: 'zone' }))
+    const left = await t.ecs.send(new ListAttributesCommand({ cluster: 'staging', targetType: 'container-instance', attributeName: 'zone' }))
     expect(left.attributes).toEqual([])
   })
 
   it('fails with TargetNotFoundException for an instance the cluster does not have', async () => {
-    const e = await failure(ecs.send(new DeleteAttributesCommand({ cluster: 'staging', attributes: [{ name: 'zone', targetId: 'nope' }] })))
+    const e = await failure(t.ecs.send(new DeleteAttributesCommand({ cluster: 'staging', attributes: [{ name: 'zone', targetId: 'nope' }] })))
     expect(e.name).toBe('TargetNotFoundException')
   })
 })
 
 describe('ListAttributes', () => {
   it('lists every attribute of the cluster, filtered by name and value, in pages', async () => {
-    const client = emu.clients(undefined, 'us-east-2').ecs
+    const client = t.emu.clients(undefined, 'us-east-2').ecs
     await client.send(new CreateClusterCommand({ clusterName: 'attrs' }))
     const a = await register('attrs', { attributes: [{ name: 'stack', value: 'prod' }] }, client)
     const b = await register('attrs', { attributes: [{ name: 'stack', value: 'test' }] }, client)
@@ -431,22 +416,22 @@ describe('ListAttributes', () => {
   })
 
   it('fails with ClusterNotFoundException when the cluster is missing', async () => {
-    const e = await failure(ecs.send(new ListAttributesCommand({ cluster: 'nowhere', targetType: 'container-instance' })))
+    const e = await failure(t.ecs.send(new ListAttributesCommand({ cluster: 'nowhere', targetType: 'container-instance' })))
     expect(e.name).toBe('ClusterNotFoundException')
   })
 })
 
 describe('DiscoverPollEndpoint', () => {
   it("answers the emulator's own URL for ACS, TCS and Service Connect", async () => {
-    const out = await ecs.send(new DiscoverPollEndpointCommand({ cluster: 'web' }))
-    expect(out).toMatchObject({ endpoint: `${emu.url}/`, telemetryEndpoint: `${emu.url}/`, serviceConnectEndpoint: `${emu.url}/` })
+    const out = await t.ecs.send(new DiscoverPollEndpointCommand({ cluster: 'web' }))
+    expect(out).toMatchObject({ endpoint: `${t.emu.url}/`, telemetryEndpoint: `${t.emu.url}/`, serviceConnectEndpoint: `${t.emu.url}/` })
   })
 })
 
 describe('container instance isolation', () => {
   it('keeps an instance registered in us-east-1 out of eu-west-1', async () => {
     const arn = await register('prod')
-    const west = emu.clients(undefined, 'eu-west-1').ecs
+    const west = t.emu.clients(undefined, 'eu-west-1').ecs
     await west.send(new CreateClusterCommand({ clusterName: 'prod' }))
     const listed = await west.send(new ListContainerInstancesCommand({ cluster: 'prod' }))
     expect(listed.containerInstanceArns).toEqual([])
@@ -469,7 +454,7 @@ describe('the instance role policy AmazonEC2ContainerServiceforEC2Role', () => {
       { identity: [{ kind: 'identity', id: policy.arn, document: policy.document }] }).decision
 
   it('allows every check the agent calls make', async () => {
-    const client = emu.clients(undefined, 'us-west-2').ecs
+    const client = t.emu.clients(undefined, 'us-west-2').ecs
     await client.send(new CreateClusterCommand({ clusterName: 'agents' }))
     const arn = await register('agents', { tags: [{ key: 'Name', value: 'ecs-node' }] }, client)
     await client.send(new DiscoverPollEndpointCommand({ cluster: 'agents', containerInstance: arn }))
@@ -480,7 +465,7 @@ describe('the instance role policy AmazonEC2ContainerServiceforEC2Role', () => {
     const actions = ['ecs:CreateCluster', 'ecs:RegisterContainerInstance', 'ecs:TagResource', 'ecs:DiscoverPollEndpoint',
       'ecs:UpdateContainerInstancesState', 'ecs:ListTagsForResource', 'ecs:DeregisterContainerInstance']
     for (const action of actions) {
-      const [record] = emu.emulator.decisions.query({ action, limit: 1 })
+      const [record] = t.emu.emulator.decisions.query({ action, limit: 1 })
       expect(record, action).toBeDefined()
       expect(allowed(record.action, record.resource, record.context), `${action} on ${record.resource}`).toBe('Allow')
     }
@@ -498,29 +483,15 @@ describe('the instance role policy AmazonEC2ContainerServiceforEC2Role', () => {
 describe('the ecs:cluster condition key', () => {
   const PROD = clusterArn('prod')
 
-  /** An IAM user with one inline policy, or undefined while the IAM API is not served. */
-  async function userWith (name: string, statement: object): Promise<Credentials | undefined> {
-    const { iam } = emu.clients()
-    try {
-      await iam.send(new CreateUserCommand({ UserName: name }))
-    } catch (e) {
-      if ((e as Error).name === 'InvalidAction') return undefined
-      throw e
-    }
-    await iam.send(new PutUserPolicyCommand({
-      UserName: name, PolicyName: 'ecs', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [statement] })
-    }))
-    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: name }))
-    return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! }
-  }
+  /** An IAM user whose one inline policy is `statement`. */
+  const userWith = (name: string, statement: object) => userWithKey(t.iam, name, policyDocument(statement))
 
-  it('lets DescribeContainerInstances through for the cluster the condition names only', async ctx => {
+  it('lets DescribeContainerInstances through for the cluster the condition names only', async () => {
     const creds = await userWith('prod-reader', {
       Effect: 'Allow', Action: 'ecs:DescribeContainerInstances', Resource: '*',
       Condition: { ArnEquals: { 'ecs:cluster': PROD } }
     })
-    if (creds === undefined) return ctx.skip('IAM CreateUser is not served yet')
-    const user = emu.clients(creds).ecs
+    const user = t.emu.clients(creds).ecs
     const prodInstance = await register('prod')
     const stagingInstance = await register('staging')
 
@@ -531,10 +502,9 @@ describe('the ecs:cluster condition key', () => {
     expect(e.message).toBe(`User: arn:aws:iam::${ACCOUNT}:user/prod-reader is not authorized to perform: ecs:DescribeContainerInstances on resource: ${stagingInstance} because no identity-based policy allows the ecs:DescribeContainerInstances action`)
   })
 
-  it('scopes ListContainerInstances by the cluster as resource, not by ecs:cluster', async ctx => {
+  it('scopes ListContainerInstances by the cluster as resource, not by ecs:cluster', async () => {
     const byResource = await userWith('prod-lister', { Effect: 'Allow', Action: 'ecs:ListContainerInstances', Resource: PROD })
-    if (byResource === undefined) return ctx.skip('IAM CreateUser is not served yet')
-    const lister = emu.clients(byResource).ecs
+    const lister = t.emu.clients(byResource).ecs
     expect((await lister.send(new ListContainerInstancesCommand({ cluster: 'prod' }))).containerInstanceArns).toBeDefined()
     const denied = await failure(lister.send(new ListContainerInstancesCommand({ cluster: 'staging' })))
     expect(denied.name).toBe('AccessDeniedException')
@@ -546,7 +516,7 @@ describe('the ecs:cluster condition key', () => {
       Effect: 'Allow', Action: 'ecs:ListContainerInstances', Resource: '*',
       Condition: { ArnEquals: { 'ecs:cluster': PROD } }
     })
-    const keyed = emu.clients(byCondition).ecs
+    const keyed = t.emu.clients(byCondition).ecs
     expect((await failure(keyed.send(new ListContainerInstancesCommand({ cluster: 'prod' })))).name).toBe('AccessDeniedException')
   })
 })

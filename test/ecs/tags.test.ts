@@ -1,65 +1,50 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
-  CreateClusterCommand, DescribeClustersCommand, ECSClient, ListTagsForResourceCommand,
+  CreateClusterCommand, DescribeClustersCommand, ListTagsForResourceCommand,
   RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand, TagResourceCommand,
   UntagResourceCommand
 } from '@aws-sdk/client-ecs'
-import { CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam'
-import { startEmulator, type Credentials, type TestEmulator } from '../support/emulator.js'
+import { useEmulator } from '../support/emulator.js'
+import { ACCOUNT, allowPolicy, clusterArn, failure, userWithKey } from '../support/fixtures.js'
 
-const ACCOUNT = '000000000000'
-const clusterArn = (name: string, region = 'us-east-1') => `arn:aws:ecs:${region}:${ACCOUNT}:cluster/${name}`
-
-let emu: TestEmulator
-let ecs: ECSClient
+const t = useEmulator()
 let instanceArn: string
 beforeAll(async () => {
-  emu = await startEmulator()
-  ecs = emu.clients().ecs
-  await ecs.send(new CreateClusterCommand({ clusterName: 'tagged' }))
-  const { containerInstance } = await ecs.send(new RegisterContainerInstanceCommand({
+  await t.ecs.send(new CreateClusterCommand({ clusterName: 'tagged' }))
+  const { containerInstance } = await t.ecs.send(new RegisterContainerInstanceCommand({
     cluster: 'tagged', instanceIdentityDocument: JSON.stringify({ instanceId: 'i-0123456789abcdef0' })
   }))
   instanceArn = containerInstance!.containerInstanceArn!
 })
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
-})
 
-async function failure (p: Promise<unknown>): Promise<{ name: string, message: string }> {
-  try { await p } catch (e) { return e as Error }
-  throw new Error('expected the call to fail')
-}
-
-const tagsOf = async (resourceArn: string) => (await ecs.send(new ListTagsForResourceCommand({ resourceArn }))).tags
+const tagsOf = async (resourceArn: string) => (await t.ecs.send(new ListTagsForResourceCommand({ resourceArn }))).tags
 
 describe('TagResource', () => {
   it('adds tags to a cluster and replaces the value of a key it already has', async () => {
-    await ecs.send(new TagResourceCommand({ resourceArn: clusterArn('tagged'), tags: [{ key: 'team', value: 'web' }, { key: 'env', value: 'dev' }] }))
-    await ecs.send(new TagResourceCommand({ resourceArn: clusterArn('tagged'), tags: [{ key: 'env', value: 'prod' }] }))
+    await t.ecs.send(new TagResourceCommand({ resourceArn: clusterArn('tagged'), tags: [{ key: 'team', value: 'web' }, { key: 'env', value: 'dev' }] }))
+    await t.ecs.send(new TagResourceCommand({ resourceArn: clusterArn('tagged'), tags: [{ key: 'env', value: 'prod' }] }))
     expect(await tagsOf(clusterArn('tagged'))).toEqual([{ key: 'team', value: 'web' }, { key: 'env', value: 'prod' }])
-    const { clusters } = await ecs.send(new DescribeClustersCommand({ clusters: ['tagged'], include: ['TAGS'] }))
+    const { clusters } = await t.ecs.send(new DescribeClustersCommand({ clusters: ['tagged'], include: ['TAGS'] }))
     expect(clusters![0].tags).toEqual([{ key: 'team', value: 'web' }, { key: 'env', value: 'prod' }])
   })
 
   it('tags a container instance', async () => {
-    await ecs.send(new TagResourceCommand({ resourceArn: instanceArn, tags: [{ key: 'rack', value: 'r1' }] }))
+    await t.ecs.send(new TagResourceCommand({ resourceArn: instanceArn, tags: [{ key: 'rack', value: 'r1' }] }))
     expect(await tagsOf(instanceArn)).toEqual([{ key: 'rack', value: 'r1' }])
   })
 
   it('tags a task definition revision', async () => {
-    const { taskDefinition } = await ecs.send(new RegisterTaskDefinitionCommand({
+    const { taskDefinition } = await t.ecs.send(new RegisterTaskDefinitionCommand({
       family: 'web', containerDefinitions: [{ name: 'app', image: 'nginx', memory: 128 }]
     }))
-    await ecs.send(new TagResourceCommand({ resourceArn: taskDefinition!.taskDefinitionArn, tags: [{ key: 'app', value: 'web' }] }))
+    await t.ecs.send(new TagResourceCommand({ resourceArn: taskDefinition!.taskDefinitionArn, tags: [{ key: 'app', value: 'web' }] }))
     expect(await tagsOf(taskDefinition!.taskDefinitionArn!)).toEqual([{ key: 'app', value: 'web' }])
   })
 
   it('authorizes with the tags it adds and the tags the resource has', async () => {
-    await ecs.send(new CreateClusterCommand({ clusterName: 'authz', tags: [{ key: 'owner', value: 'me' }] }))
-    await ecs.send(new TagResourceCommand({ resourceArn: clusterArn('authz'), tags: [{ key: 'cost', value: 'c1' }] }))
-    const [record] = emu.emulator.decisions.query({ action: 'ecs:TagResource', limit: 1 })
+    await t.ecs.send(new CreateClusterCommand({ clusterName: 'authz', tags: [{ key: 'owner', value: 'me' }] }))
+    await t.ecs.send(new TagResourceCommand({ resourceArn: clusterArn('authz'), tags: [{ key: 'cost', value: 'c1' }] }))
+    const [record] = t.emu.emulator.decisions.query({ action: 'ecs:TagResource', limit: 1 })
     expect(record).toMatchObject({
       resource: clusterArn('authz'),
       context: { 'aws:ResourceTag/owner': 'me', 'aws:RequestTag/cost': 'c1', 'aws:TagKeys': ['cost'] }
@@ -68,18 +53,18 @@ describe('TagResource', () => {
   })
 
   it('fails with ClusterNotFoundException for a cluster that does not exist', async () => {
-    const e = await failure(ecs.send(new TagResourceCommand({ resourceArn: clusterArn('nope'), tags: [{ key: 'a', value: 'b' }] })))
+    const e = await failure(t.ecs.send(new TagResourceCommand({ resourceArn: clusterArn('nope'), tags: [{ key: 'a', value: 'b' }] })))
     expect(e.name).toBe('ClusterNotFoundException')
     expect(e.message).toBe('Cluster not found.')
   })
 
   it('fails with ClusterNotFoundException for a cluster of another region', async () => {
-    const e = await failure(ecs.send(new TagResourceCommand({ resourceArn: clusterArn('tagged', 'eu-west-1'), tags: [{ key: 'a', value: 'b' }] })))
+    const e = await failure(t.ecs.send(new TagResourceCommand({ resourceArn: clusterArn('tagged', 'eu-west-1'), tags: [{ key: 'a', value: 'b' }] })))
     expect(e.name).toBe('ClusterNotFoundException')
   })
 
   it('fails with ResourceNotFoundException for a container instance that does not exist', async () => {
-    const e = await failure(ecs.send(new TagResourceCommand({
+    const e = await failure(t.ecs.send(new TagResourceCommand({
       resourceArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:container-instance/tagged/0123456789abcdef0123456789abcdef`,
       tags: [{ key: 'a', value: 'b' }]
     })))
@@ -88,13 +73,13 @@ describe('TagResource', () => {
   })
 
   it('fails with InvalidParameterException for an ARN of another service', async () => {
-    const e = await failure(ecs.send(new TagResourceCommand({ resourceArn: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/web`, tags: [{ key: 'a', value: 'b' }] })))
+    const e = await failure(t.ecs.send(new TagResourceCommand({ resourceArn: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/web`, tags: [{ key: 'a', value: 'b' }] })))
     expect(e.name).toBe('InvalidParameterException')
     expect(e.message).toBe('The ARN provided is invalid.')
   })
 
   it('fails with InvalidParameterException for a short-format ARN', async () => {
-    const e = await failure(ecs.send(new TagResourceCommand({
+    const e = await failure(t.ecs.send(new TagResourceCommand({
       resourceArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:container-instance/0123456789abcdef0123456789abcdef`, tags: [{ key: 'a', value: 'b' }]
     })))
     expect(e.name).toBe('InvalidParameterException')
@@ -102,10 +87,10 @@ describe('TagResource', () => {
   })
 
   it('fails with InvalidParameterException past 50 tags', async () => {
-    await ecs.send(new CreateClusterCommand({ clusterName: 'full' }))
+    await t.ecs.send(new CreateClusterCommand({ clusterName: 'full' }))
     const tags = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: 'v' }))
-    await ecs.send(new TagResourceCommand({ resourceArn: clusterArn('full'), tags: tags(0, 45) }))
-    const e = await failure(ecs.send(new TagResourceCommand({ resourceArn: clusterArn('full'), tags: tags(45, 6) })))
+    await t.ecs.send(new TagResourceCommand({ resourceArn: clusterArn('full'), tags: tags(0, 45) }))
+    const e = await failure(t.ecs.send(new TagResourceCommand({ resourceArn: clusterArn('full'), tags: tags(45, 6) })))
     expect(e.name).toBe('InvalidParameterException')
     expect(e.message).toBe('The number of tags exceeds the limit of 50.')
   })
@@ -113,22 +98,22 @@ describe('TagResource', () => {
 
 describe('UntagResource', () => {
   it('removes the keys given and ignores keys the resource does not have', async () => {
-    await ecs.send(new CreateClusterCommand({ clusterName: 'untag', tags: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] }))
-    await ecs.send(new UntagResourceCommand({ resourceArn: clusterArn('untag'), tagKeys: ['a', 'zzz'] }))
+    await t.ecs.send(new CreateClusterCommand({ clusterName: 'untag', tags: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] }))
+    await t.ecs.send(new UntagResourceCommand({ resourceArn: clusterArn('untag'), tagKeys: ['a', 'zzz'] }))
     expect(await tagsOf(clusterArn('untag'))).toEqual([{ key: 'b', value: '2' }])
-    const [record] = emu.emulator.decisions.query({ action: 'ecs:UntagResource', limit: 1 })
+    const [record] = t.emu.emulator.decisions.query({ action: 'ecs:UntagResource', limit: 1 })
     expect(record.context).toMatchObject({ 'aws:TagKeys': ['a', 'zzz'], 'aws:ResourceTag/a': '1' })
   })
 
   it('fails with ClusterNotFoundException for a cluster that does not exist', async () => {
-    const e = await failure(ecs.send(new UntagResourceCommand({ resourceArn: clusterArn('nope'), tagKeys: ['a'] })))
+    const e = await failure(t.ecs.send(new UntagResourceCommand({ resourceArn: clusterArn('nope'), tagKeys: ['a'] })))
     expect(e.name).toBe('ClusterNotFoundException')
   })
 })
 
 describe('ListTagsForResource', () => {
   it('lists no tags for an untagged resource', async () => {
-    await ecs.send(new CreateClusterCommand({ clusterName: 'bare' }))
+    await t.ecs.send(new CreateClusterCommand({ clusterName: 'bare' }))
     expect(await tagsOf(clusterArn('bare'))).toEqual([])
     expect(await tagsOf(`arn:aws:ecs:us-east-1:${ACCOUNT}:capacity-provider/FARGATE`)).toEqual([])
   })
@@ -157,24 +142,9 @@ describe('ListTagsForResource', () => {
 })
 
 describe('tagging authorization (tagResourceAuthorization)', () => {
-  async function userWith (name: string, actions: string[]): Promise<Credentials | undefined> {
-    const { iam } = emu.clients()
-    try {
-      await iam.send(new CreateUserCommand({ UserName: name }))
-    } catch (e) {
-      if ((e as Error).name === 'InvalidAction') return undefined
-      throw e
-    }
-    const document = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] }
-    await iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: 'ecs', PolicyDocument: JSON.stringify(document) }))
-    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: name }))
-    return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! }
-  }
-
-  it('refuses CreateCluster with tags to a caller without ecs:TagResource', async ctx => {
-    const creds = await userWith('creator', ['ecs:CreateCluster'])
-    if (creds === undefined) return ctx.skip('IAM CreateUser is not served yet')
-    const user = emu.clients(creds).ecs
+  it('refuses CreateCluster with tags to a caller without ecs:TagResource', async () => {
+    const creds = await userWithKey(t.iam, 'creator', allowPolicy(['ecs:CreateCluster']))
+    const user = t.emu.clients(creds).ecs
 
     const e = await failure(user.send(new CreateClusterCommand({ clusterName: 'with-tags', tags: [{ key: 'a', value: 'b' }] })))
     expect(e.name).toBe('AccessDeniedException')

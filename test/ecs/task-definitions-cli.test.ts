@@ -3,30 +3,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startEmulator, type TestEmulator } from '../support/emulator.js'
+import { useEmulator } from '../support/emulator.js'
 import { CLIS, cliTitle, aws, type AwsCli } from '../support/cli.js'
 
 const CARD = fileURLToPath(new URL('../../examples/gitlab-runner/task-definition.json', import.meta.url))
 const FIXED = fileURLToPath(new URL('../../examples/gitlab-runner/task-definition.fixed.json', import.meta.url))
 
-let emu: TestEmulator
+const t = useEmulator()
 let dir: string
-beforeAll(async () => {
-  emu = await startEmulator()
-  dir = mkdtempSync(join(tmpdir(), 'ecs-td-cli-'))
-})
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true })
-  await emu.close()
-  expect(emu.violations).toEqual([])
-})
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'ecs-td-cli-')) })
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const family = (cli: AwsCli) => `cli-v${cli.version}`
 const arn = (cli: AwsCli) => `arn:aws:ecs:us-east-1:000000000000:task-definition/${family(cli)}:1`
 
 /** Runs `args` with every installed CLI at once, and returns each CLI's result. */
 const eachCli = (args: (cli: AwsCli) => string[]) =>
-  Promise.all(CLIS.map(async cli => ({ cli, r: await aws(cli, emu.url, ['ecs', ...args(cli)]) })))
+  Promise.all(CLIS.map(async cli => ({ cli, r: await aws(cli, t.emu.url, ['ecs', ...args(cli)]) })))
 
 describe.skipIf(CLIS.length === 0)(cliTitle(`aws ecs task definitions (CLI ${CLIS.map(c => `v${c.version}`).join(', ')})`), () => {
   it('register-task-definition --cli-input-json registers the corrected card', async () => {
@@ -82,7 +75,7 @@ describe.skipIf(CLIS.length === 0)(cliTitle(`aws ecs task definitions (CLI ${CLI
         expect(r.stderr).toContain('Parameter validation failed:\nInvalid type for parameter containerDefinitions[0].command, ' +
           "value: gitlab-runner run --max-builds 1, type: <class 'str'>, valid types: <class 'list'>, <class 'tuple'>")
       }
-      const reached = emu.emulator.decisions.query({ action: 'ecs:RegisterTaskDefinition' })
+      const reached = t.emu.emulator.decisions.query({ action: 'ecs:RegisterTaskDefinition' })
         .filter(d => d.resource.includes('/cli-string-command:'))
       expect(reached).toEqual([])
     })

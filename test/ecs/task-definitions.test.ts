@@ -1,28 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand,
-  ECSClient, ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand,
+  ListTaskDefinitionFamiliesCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand,
   type ListTaskDefinitionFamiliesCommandInput, type ListTaskDefinitionsCommandInput, type RegisterTaskDefinitionCommandInput
 } from '@aws-sdk/client-ecs'
-import { startEmulator, type Credentials, type TestEmulator } from '../support/emulator.js'
+import { useEmulator, type Credentials } from '../support/emulator.js'
+import { ACCOUNT } from '../support/fixtures.js'
 import { MESSAGES, validateTaskDefinition } from '../../src/ecs/task-definition-validation.js'
 import type { RegisterTaskDefinitionRequest } from '../../src/ecs/task-definition.js'
 import type { PolicyDocument } from '../../src/iam/policy.js'
 
-const ACCOUNT = '000000000000'
 const EXEC_ROLE = `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`
 const ECR_IMAGE = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/app:1`
 
-let emu: TestEmulator
-let ecs: ECSClient
-beforeAll(async () => {
-  emu = await startEmulator()
-  ecs = emu.clients().ecs
-})
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
-})
+const t = useEmulator()
 
 const arn = (family: string, revision: number, region = 'us-east-1') =>
   `arn:aws:ecs:${region}:${ACCOUNT}:task-definition/${family}:${revision}`
@@ -44,14 +35,14 @@ const ec2 = (family: string, over: Partial<RegisterTaskDefinitionCommandInput> =
 })
 
 const register = async (input: RegisterTaskDefinitionCommandInput) =>
-  (await ecs.send(new RegisterTaskDefinitionCommand(input))).taskDefinition!
+  (await t.ecs.send(new RegisterTaskDefinitionCommand(input))).taskDefinition!
 
 const refusal = (input: RegisterTaskDefinitionCommandInput) =>
-  expect(ecs.send(new RegisterTaskDefinitionCommand(input))).rejects
+  expect(t.ecs.send(new RegisterTaskDefinitionCommand(input))).rejects
 
 /** A user whose only policy is `document`, answered through the IAM directory interface. */
 function userWithPolicy (name: string, document: PolicyDocument): Credentials {
-  const iam = emu.emulator.iam as any
+  const iam = t.emu.emulator.iam as any
   const credentials = { accessKeyId: `AKIATD${name.toUpperCase().padEnd(14, 'X')}`, secretAccessKey: `${name}-secret` }
   const userArn = `arn:aws:iam::${ACCOUNT}:user/${name}`
   const original = { accessKey: iam.accessKey.bind(iam), user: iam.user.bind(iam), policySetFor: iam.policySetFor.bind(iam) }
@@ -160,7 +151,7 @@ describe('RegisterTaskDefinition', () => {
 
   it('fills in what ECS fills in for a minimal container', async () => {
     const before = Date.now()
-    const out = await ecs.send(new RegisterTaskDefinitionCommand(ec2('defaults')))
+    const out = await t.ecs.send(new RegisterTaskDefinitionCommand(ec2('defaults')))
 
     expect(out.tags).toEqual([])
     expect(out.taskDefinition).toEqual({
@@ -246,7 +237,7 @@ describe('RegisterTaskDefinition', () => {
 
   it('keeps revisions apart per region', async () => {
     await register(ec2('regional'))
-    const west = await emu.clients(undefined, 'us-west-2').ecs.send(new RegisterTaskDefinitionCommand(ec2('regional')))
+    const west = await t.emu.clients(undefined, 'us-west-2').ecs.send(new RegisterTaskDefinitionCommand(ec2('regional')))
 
     expect(west.taskDefinition!.taskDefinitionArn).toBe(arn('regional', 1, 'us-west-2'))
   })
@@ -254,7 +245,7 @@ describe('RegisterTaskDefinition', () => {
   it('authorizes the new revision with the task size and compatibility keys', async () => {
     await register(fargate('authorized', { cpu: '.5 vcpu', memory: '1GB' }))
 
-    const [d] = emu.emulator.decisions.query({ action: 'ecs:RegisterTaskDefinition' })
+    const [d] = t.emu.emulator.decisions.query({ action: 'ecs:RegisterTaskDefinition' })
       .filter(r => r.resource === arn('authorized', 1))
     expect(d.context).toMatchObject({
       'ecs:task-cpu': 512, 'ecs:task-memory': 1024, 'ecs:compute-compatibility': ['FARGATE'], 'ecs:privileged': 'false'
@@ -262,15 +253,15 @@ describe('RegisterTaskDefinition', () => {
   })
 
   it('returns the tags and checks ecs:TagResource with ecs:CreateAction', async () => {
-    const out = await ecs.send(new RegisterTaskDefinitionCommand(ec2('tagged', { tags: [{ key: 'team', value: 'ci' }] })))
+    const out = await t.ecs.send(new RegisterTaskDefinitionCommand(ec2('tagged', { tags: [{ key: 'team', value: 'ci' }] })))
 
     expect(out.tags).toEqual([{ key: 'team', value: 'ci' }])
-    const tagging = emu.emulator.decisions.query({ action: 'ecs:TagResource' }).find(r => r.resource === arn('tagged', 1))
+    const tagging = t.emu.emulator.decisions.query({ action: 'ecs:TagResource' }).find(r => r.resource === arn('tagged', 1))
     expect(tagging?.context).toMatchObject({ 'ecs:CreateAction': 'RegisterTaskDefinition', 'aws:TagKeys': ['team'], 'aws:RequestTag/team': 'ci' })
   })
 
   it('fails with AccessDeniedException when the caller may not register', async () => {
-    const denied = emu.clients(userWithPolicy('no-fargate', {
+    const denied = t.emu.clients(userWithPolicy('no-fargate', {
       Version: '2012-10-17',
       Statement: [
         { Effect: 'Allow', Action: 'ecs:RegisterTaskDefinition', Resource: '*' },
@@ -287,7 +278,7 @@ describe('RegisterTaskDefinition', () => {
   })
 
   it('fails with AccessDeniedException when the caller may not pass the execution role', async () => {
-    const user = emu.clients(userWithPolicy('no-pass', {
+    const user = t.emu.clients(userWithPolicy('no-pass', {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: 'ecs:RegisterTaskDefinition', Resource: '*' }]
     })).ecs
@@ -296,7 +287,7 @@ describe('RegisterTaskDefinition', () => {
       name: 'AccessDeniedException',
       message: `User: arn:aws:iam::${ACCOUNT}:user/no-pass is not authorized to perform: iam:PassRole on resource: ${EXEC_ROLE} because no identity-based policy allows the iam:PassRole action`
     })
-    const passed = emu.emulator.decisions.query({ action: 'iam:PassRole' }).find(d => d.resource === EXEC_ROLE)
+    const passed = t.emu.emulator.decisions.query({ action: 'iam:PassRole' }).find(d => d.resource === EXEC_ROLE)
     expect(passed?.context).toMatchObject({ 'iam:PassedToService': 'ecs-tasks.amazonaws.com' })
   })
 
@@ -352,11 +343,11 @@ describe('DescribeTaskDefinition', () => {
     await register(ec2('described', { tags: [{ key: 'env', value: 'test' }] }))
     await register(ec2('described'))
     await register(ec2('described'))
-    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'described:3' }))
+    await t.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'described:3' }))
   })
 
   const describeTd = (taskDefinition: string, include?: 'TAGS'[]) =>
-    ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include }))
+    t.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include }))
 
   it('answers the latest ACTIVE revision for a bare family', async () => {
     const out = await describeTd('described')
@@ -393,11 +384,11 @@ describe('DescribeTaskDefinition', () => {
 describe('ListTaskDefinitions', () => {
   beforeAll(async () => {
     for (const family of ['list-b', 'list-a', 'list-a', 'list-a']) await register(ec2(family))
-    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'list-a:2' }))
+    await t.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'list-a:2' }))
   })
 
   const list = (input: ListTaskDefinitionsCommandInput) =>
-    ecs.send(new ListTaskDefinitionsCommand(input))
+    t.ecs.send(new ListTaskDefinitionsCommand(input))
 
   it('lists the ACTIVE revisions of one family when familyPrefix names it', async () => {
     const out = await list({ familyPrefix: 'list-a' })
@@ -440,12 +431,12 @@ describe('ListTaskDefinitions', () => {
 describe('ListTaskDefinitionFamilies', () => {
   beforeAll(async () => {
     for (const family of ['fam-live', 'fam-gone', 'fam-mixed', 'fam-mixed']) await register(ec2(family))
-    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'fam-gone:1' }))
-    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'fam-mixed:1' }))
+    await t.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'fam-gone:1' }))
+    await t.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'fam-mixed:1' }))
   })
 
   const families = async (input: ListTaskDefinitionFamiliesCommandInput) =>
-    (await ecs.send(new ListTaskDefinitionFamiliesCommand(input))).families
+    (await t.ecs.send(new ListTaskDefinitionFamiliesCommand(input))).families
 
   it('lists every family beginning with the prefix by default', async () => {
     expect(await families({ familyPrefix: 'fam-' })).toEqual(['fam-gone', 'fam-live', 'fam-mixed'])
@@ -460,8 +451,8 @@ describe('ListTaskDefinitionFamilies', () => {
   })
 
   it('pages with maxResults and nextToken', async () => {
-    const first = await ecs.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: 'fam-', maxResults: 2 }))
-    const rest = await ecs.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: 'fam-', nextToken: first.nextToken }))
+    const first = await t.ecs.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: 'fam-', maxResults: 2 }))
+    const rest = await t.ecs.send(new ListTaskDefinitionFamiliesCommand({ familyPrefix: 'fam-', nextToken: first.nextToken }))
 
     expect([first.families, rest.families]).toEqual([['fam-gone', 'fam-live'], ['fam-mixed']])
   })
@@ -470,8 +461,8 @@ describe('ListTaskDefinitionFamilies', () => {
 describe('DeregisterTaskDefinition', () => {
   it('marks the revision INACTIVE with deregisteredAt, and again changes nothing', async () => {
     await register(ec2('retired'))
-    const out = await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn('retired', 1) }))
-    const again = await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'retired:1' }))
+    const out = await t.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn('retired', 1) }))
+    const again = await t.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'retired:1' }))
 
     expect(out.taskDefinition).toMatchObject({ status: 'INACTIVE', deregisteredAt: expect.any(Date) })
     expect(again.taskDefinition).toEqual(out.taskDefinition)
@@ -481,7 +472,7 @@ describe('DeregisterTaskDefinition', () => {
     ['a bare family', 'retired'],
     ['an unknown revision', 'retired:7']
   ])('fails with ClientException for %s', async (_what, taskDefinition) => {
-    await expect(ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition }))).rejects.toMatchObject({
+    await expect(t.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition }))).rejects.toMatchObject({
       name: 'ClientException',
       message: 'The specified task definition does not exist. Specify a valid account, family, revision and try again.'
     })
@@ -492,10 +483,10 @@ describe('DeleteTaskDefinitions', () => {
   it('deletes INACTIVE revisions and reports ACTIVE, unknown and malformed ones as failures', async () => {
     await register(ec2('doomed'))
     await register(ec2('doomed'))
-    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'doomed:1' }))
+    await t.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'doomed:1' }))
 
     const elsewhere = arn('doomed', 1, 'eu-west-1')
-    const out = await ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: ['doomed:1', 'doomed:2', 'doomed:5', elsewhere, 'doomed'] }))
+    const out = await t.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: ['doomed:1', 'doomed:2', 'doomed:5', elsewhere, 'doomed'] }))
 
     expect(out.taskDefinitions!.map(t => [t.taskDefinitionArn, t.status, t.deleteRequestedAt])).toEqual([
       [arn('doomed', 1), 'DELETE_IN_PROGRESS', undefined]
@@ -510,11 +501,11 @@ describe('DeleteTaskDefinitions', () => {
 
   it('keeps the deleted revision describable and listed as DELETE_IN_PROGRESS', async () => {
     await register(ec2('deleted'))
-    await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'deleted:1' }))
-    await ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: [arn('deleted', 1)] }))
+    await t.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: 'deleted:1' }))
+    await t.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: [arn('deleted', 1)] }))
 
-    const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'deleted:1' }))
-    const listed = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'deleted', status: 'DELETE_IN_PROGRESS' }))
+    const described = await t.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'deleted:1' }))
+    const listed = await t.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'deleted', status: 'DELETE_IN_PROGRESS' }))
     const next = await register(ec2('deleted'))
 
     expect(described.taskDefinition).toMatchObject({ status: 'DELETE_IN_PROGRESS', deleteRequestedAt: expect.any(Date) })
@@ -523,16 +514,16 @@ describe('DeleteTaskDefinitions', () => {
   })
 
   it('authorizes each revision on its ARN', async () => {
-    await ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: ['never-registered:4'] }))
+    await t.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: ['never-registered:4'] }))
 
-    const checks = emu.emulator.decisions.query({ action: 'ecs:DeleteTaskDefinitions' }).map(d => d.resource)
+    const checks = t.emu.emulator.decisions.query({ action: 'ecs:DeleteTaskDefinitions' }).map(d => d.resource)
     expect(checks).toContain(arn('never-registered', 4))
   })
 
   it('fails with InvalidParameterException for more than 10 revisions', async () => {
     const taskDefinitions = Array.from({ length: 11 }, (_, i) => `many:${i + 1}`)
 
-    await expect(ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions }))).rejects.toMatchObject({
+    await expect(t.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions }))).rejects.toMatchObject({
       name: 'InvalidParameterException', message: 'taskDefinitions can have at most 10 items'
     })
   })

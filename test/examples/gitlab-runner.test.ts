@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, type ECSClient, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
-import { startEmulator, type TestEmulator } from '../support/emulator.js'
-
-const ACCOUNT = '000000000000'
+import { DescribeTaskDefinitionCommand, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs'
+import { useEmulator } from '../support/emulator.js'
+import { ACCOUNT } from '../support/fixtures.js'
 
 const card = (name: string): any =>
   JSON.parse(readFileSync(new URL(`../../examples/gitlab-runner/${name}`, import.meta.url), 'utf8'))
 
-let emu: TestEmulator
-let ecs: ECSClient
-beforeAll(async () => {
-  emu = await startEmulator()
-  ecs = emu.clients().ecs
-})
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
-})
+const t = useEmulator()
 
-const register = (input: RegisterTaskDefinitionCommandInput) => ecs.send(new RegisterTaskDefinitionCommand(input))
+const register = (input: RegisterTaskDefinitionCommandInput) => t.ecs.send(new RegisterTaskDefinitionCommand(input))
 
 /** What registering answers: the ClientException message, or 'registered'. */
 async function outcome (input: RegisterTaskDefinitionCommandInput): Promise<string> {
@@ -85,7 +75,7 @@ describe('examples/gitlab-runner', () => {
   })
 
   it('registers what only a running task would show to be wrong', async () => {
-    const described = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'gitlab-runner:1' }))
+    const described = await t.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'gitlab-runner:1' }))
     const td = described.taskDefinition!
     const container = td.containerDefinitions![0]
 

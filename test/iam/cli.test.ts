@@ -1,27 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startEmulator, type TestEmulator } from '../support/emulator.js'
+import { useEmulator } from '../support/emulator.js'
 import { CLIS, cliTitle, aws } from '../support/cli.js'
-import { ECS_TASK_EXECUTION, trustService } from './fixtures.js'
+import { trustService } from '../support/fixtures.js'
+import { ECS_TASK_EXECUTION } from './fixtures.js'
 
-let emu: TestEmulator
+const t = useEmulator()
 let trustFile: string
-beforeAll(async () => {
-  emu = await startEmulator()
+beforeAll(() => {
   trustFile = join(mkdtempSync(join(tmpdir(), 'iam-cli-')), 'trust.json')
   writeFileSync(trustFile, trustService('ecs-tasks.amazonaws.com'))
-})
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
 })
 
 describe.skipIf(CLIS.length === 0)(cliTitle('aws iam (CLI)'), () => {
   for (const cli of CLIS) {
     const role = `cliRole${cli.version}`
-    const run = async (args: string[]) => aws(cli, emu.url, ['iam', ...args])
+    const run = async (args: string[]) => aws(cli, t.emu.url, ['iam', ...args])
 
     it(`create-role and get-role decode the trust policy with CLI v${cli.version}`, async () => {
       const created = await run(['create-role', '--role-name', role, '--assume-role-policy-document', `file://${trustFile}`])

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { checkPolicyDocument, isServicePrincipal } from '../../src/iam/documents.js'
-import { allow } from './fixtures.js'
+import { allowPolicy, trustPolicy } from '../support/fixtures.js'
 
 describe('checkPolicyDocument', () => {
   it('reports actions IAM does not know, and accepts the document', async () => {
-    const checked = await checkPolicyDocument(allow(['ecs:RunTask', 'ecs:RunTasks', 's3:Get*', 'nosuch:Thing', '*']), 'inline')
+    const checked = await checkPolicyDocument(allowPolicy(['ecs:RunTask', 'ecs:RunTasks', 's3:Get*', 'nosuch:Thing', '*']), 'inline')
     expect(checked.unknownActions).toEqual(['ecs:RunTasks', 'nosuch:Thing'])
     expect(checked.document.Version).toBe('2012-10-17')
   })
@@ -23,8 +23,7 @@ describe('checkPolicyDocument', () => {
   })
 
   it('accepts the account, its root and existing roles as AWS principals', async () => {
-    const trust = (aws: string): string => JSON.stringify({ Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: aws }, Action: 'sts:AssumeRole' }] })
+    const trust = (aws: string): string => trustPolicy({ AWS: aws })
     const lookup = { account: '000000000000', exists: (_t: string, name: string) => name === 'there' }
     for (const ok of ['000000000000', 'arn:aws:iam::000000000000:root', 'arn:aws:iam::000000000000:role/there',
       'arn:aws:iam::111111111111:role/elsewhere', '*']) {

@@ -1,20 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand, ListRolesCommand } from '@aws-sdk/client-iam'
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
-import { startEmulator, type TestEmulator } from '../support/emulator.js'
+import { useEmulator } from '../support/emulator.js'
 import { awsManagedPolicy, awsManagedPolicies, awsManagedPoliciesLoaded } from '../../src/iam/managed.js'
-import { ECS_TASK_EXECUTION, trustService } from './fixtures.js'
+import { trustService } from '../support/fixtures.js'
+import { ECS_TASK_EXECUTION } from './fixtures.js'
 
-let emu: TestEmulator
-beforeAll(async () => { emu = await startEmulator() })
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
-})
+const t = useEmulator()
 
 describe('AWS managed policies', () => {
   it('are not loaded by calls that do not need them', async () => {
-    const { iam, sts } = emu.clients()
+    const { iam, sts } = t
     await sts.send(new GetCallerIdentityCommand({}))
     await iam.send(new CreateRoleCommand({ RoleName: 'lazy', AssumeRolePolicyDocument: trustService('ecs-tasks.amazonaws.com') }))
     await iam.send(new GetRoleCommand({ RoleName: 'lazy' }))
@@ -23,7 +19,7 @@ describe('AWS managed policies', () => {
   })
 
   it('are loaded on the first attachment of one', async () => {
-    await emu.clients().iam.send(new AttachRolePolicyCommand({ RoleName: 'lazy', PolicyArn: ECS_TASK_EXECUTION }))
+    await t.iam.send(new AttachRolePolicyCommand({ RoleName: 'lazy', PolicyArn: ECS_TASK_EXECUTION }))
     expect(awsManagedPoliciesLoaded()).toBe(true)
   })
 

@@ -1,36 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ListClustersCommand } from '@aws-sdk/client-ecs'
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, PutUserPolicyCommand, PutRolePolicyCommand, UpdateRoleCommand } from '@aws-sdk/client-iam'
+import { CreateRoleCommand, PutRolePolicyCommand, UpdateRoleCommand } from '@aws-sdk/client-iam'
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts'
-import { startEmulator, type Credentials, type TestEmulator } from '../support/emulator.js'
+import { useEmulator, type Credentials } from '../support/emulator.js'
+import { ACCOUNT, allowPolicy, credentialsOf, trustPolicy, userWithKey } from '../support/fixtures.js'
 import { raw } from '../support/raw.js'
 
-const ACCOUNT = '000000000000'
-let emu: TestEmulator
+const t = useEmulator()
 let alice: Credentials
 beforeAll(async () => {
-  emu = await startEmulator()
-  const { iam } = emu.clients()
-  const trust = (principal: object, extra: object = {}) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: ['sts:AssumeRole', 'sts:TagSession'], ...extra }] })
+  const { iam } = t
+  const trust = (principal: Record<string, string>, extra: object = {}) =>
+    trustPolicy(principal, { Action: ['sts:AssumeRole', 'sts:TagSession'], ...extra })
   await iam.send(new CreateRoleCommand({ RoleName: 'deployer', AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ACCOUNT}:root` }) }))
-  await iam.send(new PutRolePolicyCommand({ RoleName: 'deployer', PolicyName: 'ecs', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecs:List*', 'sts:AssumeRole'], Resource: '*' }] }) }))
+  await iam.send(new PutRolePolicyCommand({ RoleName: 'deployer', PolicyName: 'ecs', PolicyDocument: allowPolicy(['ecs:List*', 'sts:AssumeRole']) }))
   await iam.send(new CreateRoleCommand({ RoleName: 'tasks', AssumeRolePolicyDocument: trust({ Service: 'ecs-tasks.amazonaws.com' }) }))
   await iam.send(new CreateRoleCommand({ RoleName: 'partner', AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ACCOUNT}:root` }, { Condition: { StringEquals: { 'sts:ExternalId': 'x-123' } } }) }))
   await iam.send(new CreateRoleCommand({ RoleName: 'long', MaxSessionDuration: 7200, AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${ACCOUNT}:role/deployer` }) }))
-  await iam.send(new CreateUserCommand({ UserName: 'alice' }))
-  await iam.send(new PutUserPolicyCommand({ UserName: 'alice', PolicyName: 'assume', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: '*' }] }) }))
-  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'alice' }))).AccessKey!
-  alice = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! }
-})
-afterAll(async () => {
-  await emu.close()
-  expect(emu.violations).toEqual([])
+  alice = await userWithKey(iam, 'alice', allowPolicy(['sts:AssumeRole', 'sts:TagSession']))
 })
 
 async function assume (creds: Credentials, input: Partial<ConstructorParameters<typeof AssumeRoleCommand>[0]> & { RoleArn: string }) {
-  const out = await emu.clients(creds).sts.send(new AssumeRoleCommand({ RoleSessionName: 'ci', ...input }))
-  const c = out.Credentials!
-  return { out, creds: { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! } }
+  const out = await t.emu.clients(creds).sts.send(new AssumeRoleCommand({ RoleSessionName: 'ci', ...input }))
+  return { out, creds: credentialsOf(out.Credentials!) }
 }
 
 describe('AssumeRole', () => {
@@ -41,9 +33,9 @@ describe('AssumeRole', () => {
     expect(out.Credentials!.Expiration!.getTime() - Date.now()).toBeGreaterThan(3590_000)
     expect(out.AssumedRoleUser).toEqual({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/ci`, AssumedRoleId: expect.stringMatching(/^AROA[A-Z2-7]{17}:ci$/) })
     expect(out.PackedPolicySize).toBeUndefined()
-    const me = await emu.clients(creds).sts.send(new GetCallerIdentityCommand({}))
+    const me = await t.emu.clients(creds).sts.send(new GetCallerIdentityCommand({}))
     expect(me).toMatchObject({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/ci`, Account: ACCOUNT, UserId: out.AssumedRoleUser!.AssumedRoleId })
-    await emu.clients(creds).ecs.send(new ListClustersCommand({}))
+    await t.emu.clients(creds).ecs.send(new ListClustersCommand({}))
   })
 
   it('refuses a role whose trust policy names only a service', async () => {
@@ -58,7 +50,7 @@ describe('AssumeRole', () => {
       name: 'AccessDenied',
       message: `User: arn:aws:iam::${ACCOUNT}:user/alice is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${ACCOUNT}:role/nobody`
     })
-    const { decisions } = await (await fetch(`${emu.url}/_emulator/decisions?action=sts:AssumeRole&decision=ImplicitDeny`)).json() as { decisions: any[] }
+    const { decisions } = await (await fetch(`${t.emu.url}/_emulator/decisions?action=sts:AssumeRole&decision=ImplicitDeny`)).json() as { decisions: any[] }
     expect(decisions[0]).toMatchObject({ resource: `arn:aws:iam::${ACCOUNT}:role/nobody`, missingAllowIn: 'trust' })
   })
 
@@ -84,10 +76,10 @@ describe('AssumeRole', () => {
   })
 
   it('narrows the session with a session policy and reports PackedPolicySize', async () => {
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }] })
+    const policy = allowPolicy('sts:GetCallerIdentity')
     const { out, creds } = await assume(alice, { RoleArn: `arn:aws:iam::${ACCOUNT}:role/deployer`, Policy: policy })
     expect(out.PackedPolicySize).toBeGreaterThan(0)
-    await expect(emu.clients(creds).ecs.send(new ListClustersCommand({}))).rejects.toMatchObject({
+    await expect(t.emu.clients(creds).ecs.send(new ListClustersCommand({}))).rejects.toMatchObject({
       name: 'AccessDeniedException',
       message: `User: arn:aws:sts::${ACCOUNT}:assumed-role/deployer/ci is not authorized to perform: ecs:ListClusters on resource: * because no session policy allows the ecs:ListClusters action`
     })
@@ -99,8 +91,8 @@ describe('AssumeRole', () => {
 
   it('puts session tags into aws:PrincipalTag', async () => {
     const { creds } = await assume(alice, { RoleArn: `arn:aws:iam::${ACCOUNT}:role/deployer`, Tags: [{ Key: 'team', Value: 'web' }] })
-    await emu.clients(creds).sts.send(new GetCallerIdentityCommand({}))
-    const res = await fetch(`${emu.url}/_emulator/decisions?action=sts:GetCallerIdentity&principal=arn:aws:sts::${ACCOUNT}:assumed-role/deployer/ci`)
+    await t.emu.clients(creds).sts.send(new GetCallerIdentityCommand({}))
+    const res = await fetch(`${t.emu.url}/_emulator/decisions?action=sts:GetCallerIdentity&principal=arn:aws:sts::${ACCOUNT}:assumed-role/deployer/ci`)
     const { decisions } = await res.json() as { decisions: { context: Record<string, unknown> }[] }
     expect(decisions[0].context['aws:PrincipalTag/team']).toBe('web')
   })
@@ -116,12 +108,12 @@ describe('AssumeRole', () => {
 describe('expired credentials', () => {
   it('answers ExpiredTokenException on JSON services and ExpiredToken on query services', async () => {
     const { out, creds } = await assume(alice, { RoleArn: `arn:aws:iam::${ACCOUNT}:role/deployer` })
-    const session = emu.emulator.sessions.get(out.Credentials!.AccessKeyId!)!
+    const session = t.emu.emulator.sessions.get(out.Credentials!.AccessKeyId!)!
     session.expiration = Date.now() / 1000 - 1
-    await expect(emu.clients(creds).ecs.send(new ListClustersCommand({}))).rejects.toMatchObject({
+    await expect(t.emu.clients(creds).ecs.send(new ListClustersCommand({}))).rejects.toMatchObject({
       name: 'ExpiredTokenException', message: 'The security token included in the request is expired'
     })
-    const res = await raw(emu.url, { service: 'iam', body: 'Action=ListRoles&Version=2010-05-08', credentials: creds })
+    const res = await raw(t.emu.url, { service: 'iam', body: 'Action=ListRoles&Version=2010-05-08', credentials: creds })
     expect(res.status).toBe(403)
     expect(res.text).toContain('<Code>ExpiredToken</Code><Message>The security token included in the request is expired</Message>')
   })
@@ -129,16 +121,16 @@ describe('expired credentials', () => {
 
 describe('GetSessionToken', () => {
   it('gives a user temporary credentials that act as the user', async () => {
-    const out = await emu.clients(alice).sts.send(new GetSessionTokenCommand({ DurationSeconds: 900 }))
+    const out = await t.emu.clients(alice).sts.send(new GetSessionTokenCommand({ DurationSeconds: 900 }))
     const c = out.Credentials!
     expect(c.AccessKeyId).toMatch(/^ASIA/)
-    const me = await emu.clients({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }).sts.send(new GetCallerIdentityCommand({}))
+    const me = await t.emu.clients(credentialsOf(c)).sts.send(new GetCallerIdentityCommand({}))
     expect(me.Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/alice`)
   })
 
   it('refuses session credentials', async () => {
     const { creds } = await assume(alice, { RoleArn: `arn:aws:iam::${ACCOUNT}:role/deployer` })
-    await expect(emu.clients(creds).sts.send(new GetSessionTokenCommand({}))).rejects.toMatchObject({
+    await expect(t.emu.clients(creds).sts.send(new GetSessionTokenCommand({}))).rejects.toMatchObject({
       name: 'AccessDenied', message: 'Cannot call GetSessionToken with session credentials'
     })
   })
@@ -146,7 +138,7 @@ describe('GetSessionToken', () => {
 
 describe('a role MaxSessionDuration', () => {
   it('allows longer sessions once raised', async () => {
-    await emu.clients().iam.send(new UpdateRoleCommand({ RoleName: 'deployer', MaxSessionDuration: 7200 }))
+    await t.iam.send(new UpdateRoleCommand({ RoleName: 'deployer', MaxSessionDuration: 7200 }))
     const { out } = await assume(alice, { RoleArn: `arn:aws:iam::${ACCOUNT}:role/deployer`, DurationSeconds: 7200 })
     expect(out.Credentials!.Expiration!.getTime() - Date.now()).toBeGreaterThan(7190_000)
   })

@@ -8,6 +8,7 @@ import { ECSClient } from '@aws-sdk/client-ecs'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { STSClient } from '@aws-sdk/client-sts'
 import pino from 'pino'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { loadConfig, type Config } from '../../src/config.js'
 import { startServer, type RunningServer } from '../../src/server.js'
 import { checkResponse } from './shape-check.js'
@@ -58,6 +59,45 @@ export async function startEmulator (overrides: Partial<Config> = {}, options: S
       const common = { endpoint: server.url, region, credentials, maxAttempts: 1 }
       return { ecs: new ECSClient(common), iam: new IAMClient(common), sts: new STSClient(common) }
     }
+  }
+}
+
+export interface UsedEmulator {
+  /** The emulator this file's tests talk to (from `beforeAll` on). */
+  readonly emu: TestEmulator
+  /** Root clients in us-east-1. */
+  readonly ecs: ECSClient
+  readonly iam: IAMClient
+  readonly sts: STSClient
+}
+
+/**
+ * Starts one emulator for the test file (`beforeAll`), closes it and expects no conformance
+ * violations (`afterAll`). Read the getters inside hooks and tests only.
+ */
+export function useEmulator (overrides: Partial<Config> = {}, options: StartOptions = {}): UsedEmulator {
+  let running: { emu: TestEmulator, root: ReturnType<TestEmulator['clients']> } | undefined
+  beforeAll(async () => {
+    const emu = await startEmulator(overrides, options)
+    running = { emu, root: emu.clients() }
+  })
+  afterAll(async () => {
+    if (running === undefined) return // the failed start is reported already
+    await running.emu.close()
+    expect(running.emu.violations).toEqual([])
+  })
+
+  const started = () => {
+    if (running === undefined) {
+      throw new Error('the emulator starts in beforeAll: use it in a hook or a test')
+    }
+    return running
+  }
+  return {
+    get emu () { return started().emu },
+    get ecs () { return started().root.ecs },
+    get iam () { return started().root.iam },
+    get sts () { return started().root.sts }
   }
 }
 
