@@ -8,7 +8,7 @@ import type { OwnerKind } from '../../store/iam.js'
 import { encodeDocument, store, wireBoundary } from './common.js'
 import { attachedList } from './attach.js'
 import { inProfile } from './roles.js'
-import { usage } from './policy-lookup.js'
+import { wireAwsPolicy, wireCustomerPolicy } from './policy-lookup.js'
 
 type Filter = 'User' | 'Role' | 'Group' | 'LocalManagedPolicy' | 'AWSManagedPolicy'
 
@@ -74,16 +74,8 @@ function roleDetails (ctx: OperationContext) {
 
 function localPolicies (ctx: OperationContext) {
   return store(ctx).policies(ctx.account).map(p => ({
-    PolicyName: p.policyName,
-    PolicyId: p.policyId,
-    Arn: p.arn,
-    Path: p.path,
-    DefaultVersionId: p.defaultVersionId,
-    ...usage(ctx, p.arn),
-    IsAttachable: true,
-    Description: p.description,
-    CreateDate: p.createDate,
-    UpdateDate: p.updateDate,
+    ...wireCustomerPolicy(ctx, p),
+    Tags: undefined, // ManagedPolicyDetail has no Tags member
     PolicyVersionList: p.versions.map(v => ({
       Document: encodeDocument(v.document), VersionId: v.versionId,
       IsDefaultVersion: v.versionId === p.defaultVersionId, CreateDate: v.createDate
@@ -98,15 +90,7 @@ function awsPolicies (ctx: OperationContext) {
     const p = awsManagedPolicy(arn)
     if (p === undefined) return []
     return [{
-      PolicyName: p.policyName,
-      PolicyId: p.policyId,
-      Arn: p.arn,
-      Path: p.path,
-      DefaultVersionId: p.defaultVersionId,
-      ...usage(ctx, arn),
-      IsAttachable: true,
-      CreateDate: p.createDate,
-      UpdateDate: p.updateDate,
+      ...wireAwsPolicy(ctx, p),
       PolicyVersionList: [{
         Document: encodeDocument(JSON.stringify(p.document)), VersionId: p.defaultVersionId,
         IsDefaultVersion: true, CreateDate: p.updateDate
