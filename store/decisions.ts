@@ -8,10 +8,11 @@ import type { Db, Schema } from './db.js'
 import type { Decision, RequestContext } from '../src/iam/policy.js'
 
 export const decisionsSchema: Schema = {
-  name: 'decisions',
-  sql: `CREATE TABLE decisions_v1 (
-    id TEXT PRIMARY KEY NOT NULL,
-    seq INTEGER NOT NULL,
+  name: 'decisions-v2',
+  // The row id is the decision's sequence number, so an insert appends to the table's B-tree;
+  // only internal steps (on_behalf_of set) are indexed, the user's own calls cost no index.
+  sql: `CREATE TABLE decisions_v2 (
+    seq INTEGER PRIMARY KEY,
     time REAL NOT NULL,
     request_id TEXT NOT NULL,
     principal TEXT NOT NULL,
@@ -22,9 +23,7 @@ export const decisionsSchema: Schema = {
     on_behalf_of TEXT,
     doc TEXT NOT NULL
   );
-  CREATE INDEX decisions_v1_seq ON decisions_v1 (seq);
-  CREATE INDEX decisions_v1_principal ON decisions_v1 (principal, seq);
-  CREATE INDEX decisions_v1_behalf ON decisions_v1 (on_behalf_of, seq);`
+  CREATE INDEX decisions_v2_behalf ON decisions_v2 (on_behalf_of, seq) WHERE on_behalf_of IS NOT NULL;`
 }
 
 /** Rows are written together at most this long after the first of them (milliseconds)... */
@@ -33,6 +32,7 @@ const FLUSH_MS = 20
 const FLUSH_ROWS = 500
 
 export interface DecisionRecord {
+  /** The decision's sequence number in this log, as a string. */
   id: string
   /** Epoch seconds with milliseconds, as ECS timestamps are. */
   time: number
@@ -75,11 +75,16 @@ export class DecisionLog {
   constructor (db: Db, limit: number) {
     this.#db = db
     this.#limit = limit
-    this.#insert = db.prepare(`INSERT INTO decisions_v1
-      (id, seq, time, request_id, principal, action, resource, decision, enforced, on_behalf_of, doc)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    this.#prune = db.prepare('DELETE FROM decisions_v1 WHERE seq <= ?')
-    this.#seq = (db.prepare('SELECT MAX(seq) FROM decisions_v1').pluck().get() as number | null) ?? 0
+    this.#insert = db.prepare(`INSERT INTO decisions_v2
+      (seq, time, request_id, principal, action, resource, decision, enforced, on_behalf_of, doc)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    this.#prune = db.prepare('DELETE FROM decisions_v2 WHERE seq <= ?')
+    this.#seq = (db.prepare('SELECT MAX(seq) FROM decisions_v2').pluck().get() as number | null) ?? 0
+  }
+
+  /** The id the next decision gets; the authorizer stamps it on the record it passes in. */
+  nextId (): string {
+    return String(++this.#seq)
   }
 
   record (r: DecisionRecord): void {
@@ -96,7 +101,7 @@ export class DecisionLog {
     this.#pending = []
     this.#db.transaction(() => {
       for (const r of rows) {
-        this.#insert.run(r.id, ++this.#seq, r.time, r.requestId, r.principal, r.action, r.resource,
+        this.#insert.run(Number(r.id), r.time, r.requestId, r.principal, r.action, r.resource,
           r.decision, r.enforced ? 1 : 0, r.onBehalfOf ?? null, JSON.stringify(r))
       }
       if (this.#seq % 1000 < rows.length) this.#prune.run(this.#seq - this.#limit)
@@ -115,7 +120,7 @@ export class DecisionLog {
     add('on_behalf_of = ?', q.onBehalfOf)
     add('time >= ?', q.since)
     add('time <= ?', q.until)
-    const sql = `SELECT doc FROM decisions_v1 ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
+    const sql = `SELECT doc FROM decisions_v2 ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
       ORDER BY seq DESC LIMIT ?`
     args.push(Math.min(q.limit ?? 100, 10_000))
     return (this.#db.prepare(sql).pluck().all(...args) as string[]).map(d => JSON.parse(d) as DecisionRecord)
@@ -123,12 +128,12 @@ export class DecisionLog {
 
   get (id: string): DecisionRecord | undefined {
     this.flush()
-    const doc = this.#db.prepare('SELECT doc FROM decisions_v1 WHERE id = ?').pluck().get(id) as string | undefined
+    const doc = this.#db.prepare('SELECT doc FROM decisions_v2 WHERE seq = ?').pluck().get(Number(id)) as string | undefined
     return doc === undefined ? undefined : JSON.parse(doc) as DecisionRecord
   }
 
   clear (): void {
     this.#pending = []
-    this.#db.exec('DELETE FROM decisions_v1')
+    this.#db.exec('DELETE FROM decisions_v2')
   }
 }

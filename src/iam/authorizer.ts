@@ -3,7 +3,6 @@
  * condition keys, evaluates the principal's policies, records the decision, and says whether
  * the call may go on. Under `--iam soft` everything is evaluated and recorded, nothing denied.
  */
-import { randomUUID } from 'node:crypto'
 import type { IamMode } from '../config.js'
 import type { DecisionLog, DecisionRecord } from '../../store/decisions.js'
 import type { SessionRecord } from '../../store/sts.js'
@@ -48,7 +47,7 @@ export class Authorizer {
     const decision = UNCONTROLLED.has(action) ? ALWAYS : evaluate(request, set)
     const allowed = decision.decision === 'Allow'
     const record: DecisionRecord = {
-      id: randomUUID(),
+      id: this.log.nextId(),
       time: meta.now.getTime() / 1000,
       requestId: meta.requestId,
       principal: principal.arn,
