@@ -12,9 +12,12 @@ import type { Service } from './registry.js'
 import { ecs } from './ecs/index.js'
 import { iam } from './iam/index.js'
 import { sts } from './sts/index.js'
+import { logs } from './logs/index.js'
+import { secretsmanager } from './secretsmanager/index.js'
+import { ssm } from './ssm/index.js'
 import { VERSION } from '../src/version.js'
 
-export const SERVICES: readonly Service[] = [ecs, iam, sts]
+export const SERVICES: readonly Service[] = [ecs, iam, sts, logs, secretsmanager, ssm]
 
 /** 10 MiB: larger bodies get AWS's framework error, never reach a handler. */
 export const MAX_BODY = 10 * 1024 * 1024

@@ -9,7 +9,8 @@ is upgraded; the output is committed so the server needs no Python at run time.
 import gzip, json, os, sys
 import botocore
 
-SERVICES = {"ecs": "2014-11-13", "iam": "2010-05-08", "sts": "2011-06-15"}
+SERVICES = {"ecs": "2014-11-13", "iam": "2010-05-08", "sts": "2011-06-15", "logs": "2014-03-28",
+            "secretsmanager": "2017-10-17", "ssm": "2014-11-06"}
 KEEP_SHAPE = ("type", "members", "required", "member", "key", "value", "enum", "min", "max",
               "pattern", "flattened", "locationName", "timestampFormat", "error", "exception",
               "fault", "union")

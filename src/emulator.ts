@@ -13,11 +13,15 @@ import { ClusterStore, clustersSchema } from '../store/ecs/clusters.js'
 import { TaskDefinitionStore, taskDefinitionsSchema } from '../store/ecs/task-definitions.js'
 import { ContainerInstanceStore, containerInstancesSchema } from '../store/ecs/container-instances.js'
 import { AccountSettingStore, accountSettingsSchema } from '../store/ecs/account-settings.js'
+import { LogStore, logsSchema } from '../store/logs.js'
+import { SecretStore, secretsSchema } from '../store/secrets.js'
+import { ParameterStore, parametersSchema } from '../store/ssm.js'
 import { Identity } from './iam/identity.js'
 import { Authorizer } from './iam/authorizer.js'
 
 const SCHEMAS = [decisionsSchema, stsSchema, tagsSchema, iamSchema, clustersSchema,
-  taskDefinitionsSchema, containerInstancesSchema, accountSettingsSchema]
+  taskDefinitionsSchema, containerInstancesSchema, accountSettingsSchema, logsSchema, secretsSchema,
+  parametersSchema]
 
 export interface EcsStores {
   clusters: ClusterStore
@@ -33,6 +37,9 @@ export class Emulator {
   readonly tags: TagStore
   readonly iam: IamStore
   readonly ecs: EcsStores
+  readonly logs: LogStore
+  readonly secrets: SecretStore
+  readonly parameters: ParameterStore
   readonly identity: Identity
   readonly authorizer: Authorizer
   readonly #sweeper: NodeJS.Timeout
@@ -49,6 +56,9 @@ export class Emulator {
       containerInstances: new ContainerInstanceStore(this.db),
       accountSettings: new AccountSettingStore(this.db)
     }
+    this.logs = new LogStore(this.db)
+    this.secrets = new SecretStore(this.db)
+    this.parameters = new ParameterStore(this.db)
     this.identity = new Identity(config, this.iam, this.sessions)
     this.authorizer = new Authorizer(this.iam, this.decisions, config.iam)
     this.#sweeper = setInterval(() => this.sessions.prune(Date.now() / 1000), 3_600_000).unref()

@@ -7,6 +7,9 @@ import { join } from 'node:path'
 import { ECSClient } from '@aws-sdk/client-ecs'
 import { IAMClient } from '@aws-sdk/client-iam'
 import { STSClient } from '@aws-sdk/client-sts'
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
+import { SSMClient } from '@aws-sdk/client-ssm'
 import pino from 'pino'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { loadConfig, type Config } from '../../src/config.js'
@@ -18,9 +21,18 @@ export interface Credentials { accessKeyId: string, secretAccessKey: string, ses
 
 export const ROOT: Credentials = { accessKeyId: 'test', secretAccessKey: 'test' }
 
+export interface Clients {
+  ecs: ECSClient
+  iam: IAMClient
+  sts: STSClient
+  logs: CloudWatchLogsClient
+  secretsmanager: SecretsManagerClient
+  ssm: SSMClient
+}
+
 export interface TestEmulator extends RunningServer {
   /** SDK clients for any credentials (root by default), in `region` (us-east-1 by default). */
-  clients (credentials?: Credentials, region?: string): { ecs: ECSClient, iam: IAMClient, sts: STSClient }
+  clients (credentials?: Credentials, region?: string): Clients
   /** Conformance violations seen so far in this file. */
   violations: string[]
 }
@@ -57,7 +69,10 @@ export async function startEmulator (overrides: Partial<Config> = {}, options: S
     },
     clients (credentials = ROOT, region = 'us-east-1') {
       const common = { endpoint: server.url, region, credentials, maxAttempts: 1 }
-      return { ecs: new ECSClient(common), iam: new IAMClient(common), sts: new STSClient(common) }
+      return {
+        ecs: new ECSClient(common), iam: new IAMClient(common), sts: new STSClient(common),
+        logs: new CloudWatchLogsClient(common), secretsmanager: new SecretsManagerClient(common), ssm: new SSMClient(common)
+      }
     }
   }
 }
@@ -69,6 +84,9 @@ export interface UsedEmulator {
   readonly ecs: ECSClient
   readonly iam: IAMClient
   readonly sts: STSClient
+  readonly logs: CloudWatchLogsClient
+  readonly secretsmanager: SecretsManagerClient
+  readonly ssm: SSMClient
 }
 
 /**
@@ -97,7 +115,10 @@ export function useEmulator (overrides: Partial<Config> = {}, options: StartOpti
     get emu () { return started().emu },
     get ecs () { return started().root.ecs },
     get iam () { return started().root.iam },
-    get sts () { return started().root.sts }
+    get sts () { return started().root.sts },
+    get logs () { return started().root.logs },
+    get secretsmanager () { return started().root.secretsmanager },
+    get ssm () { return started().root.ssm }
   }
 }
 
