@@ -1,10 +1,17 @@
 /**
- * Placeholder: replaced by the owner of this service (awsJson1_1, target prefix Logs_20140328).
+ * Amazon CloudWatch Logs (awsJson1_1, target prefix Logs_20140328): the groups, streams and
+ * events an ECS task's `awslogs` driver writes and its user reads, plus log group tags.
  */
 import { AwsError, validationMessage } from '../errors.js'
 import type { Operation, Service } from '../registry.js'
+import { eventOperations } from './events.js'
+import { groupOperations } from './groups.js'
+import { streamOperations } from './streams.js'
+import { tagOperations } from './tags.js'
 
-export const logOperations: Record<string, Operation> = {}
+export const logOperations: Record<string, Operation> = {
+  ...groupOperations, ...streamOperations, ...eventOperations, ...tagOperations
+}
 
 export const logs: Service = {
   name: 'logs',
@@ -14,6 +21,7 @@ export const logs: Service = {
   actionPrefix: 'logs',
   targetPrefix: 'Logs_20140328',
   checkPatterns: true,
+  // Logs words a missing member or broken constraint as the framework does, under its own code.
   invalidInput: failures => new AwsError('InvalidParameterException', validationMessage(failures)),
   operations: logOperations
 }
