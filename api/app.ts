@@ -15,9 +15,10 @@ import { sts } from './sts/index.js'
 import { logs } from './logs/index.js'
 import { secretsmanager } from './secretsmanager/index.js'
 import { ssm } from './ssm/index.js'
+import { ecr } from './ecr/index.js'
 import { VERSION } from '../src/version.js'
 
-export const SERVICES: readonly Service[] = [ecs, iam, sts, logs, secretsmanager, ssm]
+export const SERVICES: readonly Service[] = [ecs, iam, sts, logs, secretsmanager, ssm, ecr]
 
 /** 10 MiB: larger bodies get AWS's framework error, never reach a handler. */
 export const MAX_BODY = 10 * 1024 * 1024

@@ -8,7 +8,7 @@ import type { Emulator } from '../src/emulator.js'
 import { F, type Logger } from '../src/log.js'
 import type { Caller } from '../src/iam/identity.js'
 import { AwsError, isAwsError } from './errors.js'
-import { checkJsonTypes, constraintFailures, loadModel, readQueryInput, writeXml, escapeXml } from './models.js'
+import { checkJsonTypes, constraintFailures, loadModel, readQueryInput, writeXml, escapeXml, type ServiceModel } from './models.js'
 import { ACCESS_DENIED, type Check, type Operation, type OperationContext, type Service } from './registry.js'
 import { MESSAGES, authError, checkScopeAndClock, readSignature, verifySignature, type SignatureInfo, type SignedRequest } from './sigv4.js'
 
@@ -64,7 +64,8 @@ export class Pipeline {
     } catch (e) {
       const protocol = routed?.service.protocol ?? guessProtocol(req)
       const error = this.#asAwsError(e, routed, requestId)
-      const res = errorResponse(error, protocol, requestId, routed?.service.xmlNamespace)
+      const res = errorResponse(error, protocol, requestId, routed?.service.xmlNamespace,
+        routed === undefined ? undefined : messageKey(loadModel(routed.service.model), error.code))
       if (routed !== undefined) {
         this.onResponse?.({ ...res, service: routed.service.name, operation: routed.operation })
       }
@@ -272,13 +273,38 @@ function xmlResponse (service: Service, name: string, output: object, requestId:
   }
 }
 
+/**
+ * JSON services spell the message member of their errors `message` (ECS, Logs, ECR) or
+ * `Message` (Secrets Manager, SSM): the error's own shape decides, else what most of the
+ * service's error shapes use.
+ */
+const messageKeys = new WeakMap<ServiceModel, { byShape: Map<string, string>, usual: string }>()
+
+function messageKey (model: ServiceModel, code: string): string {
+  let keys = messageKeys.get(model)
+  if (keys === undefined) {
+    const byShape = new Map<string, string>()
+    let upper = 0
+    for (const [name, shape] of Object.entries(model.shapes)) {
+      if (shape.exception !== true) continue
+      const key = Object.keys(shape.members ?? {}).find(m => m.toLowerCase() === 'message')
+      if (key === undefined) continue
+      byShape.set(name, key)
+      if (key === 'Message') upper++
+    }
+    keys = { byShape, usual: upper * 2 > byShape.size ? 'Message' : 'message' }
+    messageKeys.set(model, keys)
+  }
+  return keys.byShape.get(code) ?? keys.usual
+}
+
 export function errorResponse (e: AwsError, protocol: 'json' | 'query', requestId: string,
-  xmlNamespace?: string): AwsHttpResponse {
+  xmlNamespace?: string, messageMember = 'message'): AwsHttpResponse {
   if (protocol === 'json') {
     return {
       status: e.status,
       headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId, 'x-amzn-errortype': e.code },
-      body: JSON.stringify({ __type: e.code, message: e.message, ...e.members })
+      body: JSON.stringify({ __type: e.code, [messageMember]: e.message, ...e.members })
     }
   }
   const ns = xmlNamespace === undefined ? '' : ` xmlns="${xmlNamespace}"`

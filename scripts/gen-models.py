@@ -10,7 +10,7 @@ import gzip, json, os, sys
 import botocore
 
 SERVICES = {"ecs": "2014-11-13", "iam": "2010-05-08", "sts": "2011-06-15", "logs": "2014-03-28",
-            "secretsmanager": "2017-10-17", "ssm": "2014-11-06"}
+            "secretsmanager": "2017-10-17", "ssm": "2014-11-06", "ecr": "2015-09-21"}
 KEEP_SHAPE = ("type", "members", "required", "member", "key", "value", "enum", "min", "max",
               "pattern", "flattened", "locationName", "timestampFormat", "error", "exception",
               "fault", "union")

@@ -16,12 +16,13 @@ import { AccountSettingStore, accountSettingsSchema } from '../store/ecs/account
 import { LogStore, logsSchema } from '../store/logs.js'
 import { SecretStore, secretsSchema } from '../store/secrets.js'
 import { ParameterStore, parametersSchema } from '../store/ssm.js'
+import { RepositoryStore, ecrSchema } from '../store/ecr.js'
 import { Identity } from './iam/identity.js'
 import { Authorizer } from './iam/authorizer.js'
 
 const SCHEMAS = [decisionsSchema, stsSchema, tagsSchema, iamSchema, clustersSchema,
   taskDefinitionsSchema, containerInstancesSchema, accountSettingsSchema, logsSchema, secretsSchema,
-  parametersSchema]
+  parametersSchema, ecrSchema]
 
 export interface EcsStores {
   clusters: ClusterStore
@@ -40,6 +41,7 @@ export class Emulator {
   readonly logs: LogStore
   readonly secrets: SecretStore
   readonly parameters: ParameterStore
+  readonly repositories: RepositoryStore
   readonly identity: Identity
   readonly authorizer: Authorizer
   readonly #sweeper: NodeJS.Timeout
@@ -59,6 +61,7 @@ export class Emulator {
     this.logs = new LogStore(this.db)
     this.secrets = new SecretStore(this.db)
     this.parameters = new ParameterStore(this.db)
+    this.repositories = new RepositoryStore(this.db)
     this.identity = new Identity(config, this.iam, this.sessions)
     this.authorizer = new Authorizer(this.iam, this.decisions, config.iam)
     this.#sweeper = setInterval(() => this.sessions.prune(Date.now() / 1000), 3_600_000).unref()

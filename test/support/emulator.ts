@@ -10,6 +10,7 @@ import { STSClient } from '@aws-sdk/client-sts'
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { SSMClient } from '@aws-sdk/client-ssm'
+import { ECRClient } from '@aws-sdk/client-ecr'
 import pino from 'pino'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { loadConfig, type Config } from '../../src/config.js'
@@ -28,6 +29,7 @@ export interface Clients {
   logs: CloudWatchLogsClient
   secretsmanager: SecretsManagerClient
   ssm: SSMClient
+  ecr: ECRClient
 }
 
 export interface TestEmulator extends RunningServer {
@@ -71,7 +73,8 @@ export async function startEmulator (overrides: Partial<Config> = {}, options: S
       const common = { endpoint: server.url, region, credentials, maxAttempts: 1 }
       return {
         ecs: new ECSClient(common), iam: new IAMClient(common), sts: new STSClient(common),
-        logs: new CloudWatchLogsClient(common), secretsmanager: new SecretsManagerClient(common), ssm: new SSMClient(common)
+        logs: new CloudWatchLogsClient(common), secretsmanager: new SecretsManagerClient(common), ssm: new SSMClient(common),
+        ecr: new ECRClient(common)
       }
     }
   }
@@ -87,6 +90,7 @@ export interface UsedEmulator {
   readonly logs: CloudWatchLogsClient
   readonly secretsmanager: SecretsManagerClient
   readonly ssm: SSMClient
+  readonly ecr: ECRClient
 }
 
 /**
@@ -118,7 +122,8 @@ export function useEmulator (overrides: Partial<Config> = {}, options: StartOpti
     get sts () { return started().root.sts },
     get logs () { return started().root.logs },
     get secretsmanager () { return started().root.secretsmanager },
-    get ssm () { return started().root.ssm }
+    get ssm () { return started().root.ssm },
+    get ecr () { return started().root.ecr }
   }
 }
 
