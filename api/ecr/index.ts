@@ -1,11 +1,366 @@
 /**
- * Placeholder: replaced by the owner of this service (awsJson1_1, target prefix
- * AmazonEC2ContainerRegistry_V20150921).
+ * Amazon ECR's control plane (awsJson1_1, target prefix AmazonEC2ContainerRegistry_V20150921):
+ * repositories, their settings, policies and tags, and registry passwords. Images are not
+ * stored yet: the image operations answer as AWS does for a repository without images.
  */
-import { AwsError, validationMessage } from '../errors.js'
-import type { Operation, Service } from '../registry.js'
+import {
+  operation, type Check, type Operation, type OperationContext, type Service
+} from '../registry.js'
+import {
+  assertDeletable, ecrErrors, encodeAuthorizationToken, invalidInput, invalidParameter,
+  newAuthorizationToken, newRepository, parseRepositoryArn, parseRepositoryPolicy, registryHost,
+  repositoryArn, repositoryUri, type ImageIdentifier, type ImageScanningConfiguration,
+  type ImageTagMutability, type NewRepositoryInput, type RepositoryRecord
+} from '../../src/ecr/repository.js'
+import type { PolicyDocument, RequestContext } from '../../src/iam/policy.js'
+import type { WireTag } from '../../store/tags.js'
 
-export const ecrOperations: Record<string, Operation> = {}
+interface Tag { Key: string, Value: string }
+
+interface RepositoryRef { registryId?: string, repositoryName: string }
+
+const seconds = (ctx: OperationContext): number => Math.floor(ctx.now.getTime() / 1000)
+
+const registryOf = (ctx: OperationContext, registryId?: string): string =>
+  registryId ?? ctx.account
+
+const storedTags = (tags: Tag[]): WireTag[] => tags.map(t => ({ key: t.Key, value: t.Value }))
+
+const wireTags = (tags: WireTag[]): Tag[] => tags.map(t => ({ Key: t.key, Value: t.value }))
+
+function requestTagContext (tags: Tag[]): RequestContext {
+  const context: RequestContext = {}
+  if (tags.length > 0) {
+    for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value
+    context['aws:TagKeys'] = tags.map(t => t.Key)
+  }
+  return context
+}
+
+function resourceTagContext (ctx: OperationContext, arn: string): RequestContext {
+  const context: RequestContext = {}
+  for (const t of ctx.emulator.tags.list(arn)) context[`aws:ResourceTag/${t.key}`] = t.value
+  return context
+}
+
+/** The check of `action` on one repository, with its tags and its repository policy. */
+function repositoryCheck (ctx: OperationContext, action: string, registry: string, name: string,
+  repository: RepositoryRecord | undefined, context: RequestContext = {}): Check {
+  const arn = repositoryArn(registry, ctx.region, name)
+  const check: Check = {
+    action,
+    resource: arn,
+    context: { ...(repository === undefined ? {} : resourceTagContext(ctx, arn)), ...context }
+  }
+  if (repository?.policyText !== undefined) {
+    const document = JSON.parse(repository.policyText) as PolicyDocument
+    check.resourcePolicies = [{ kind: 'resource', id: arn, document }]
+  }
+  return check
+}
+
+/**
+ * Authorizes `action` on the repository `ref` names and returns it; RepositoryNotFoundException
+ * after the check when there is none.
+ */
+function authorizeOn (ctx: OperationContext, action: string, ref: RepositoryRef,
+  context: RequestContext = {}): RepositoryRecord {
+  const registry = registryOf(ctx, ref.registryId)
+  const repository = ctx.emulator.repositories.get(registry, ctx.region, ref.repositoryName)
+  ctx.authorize(repositoryCheck(ctx, action, registry, ref.repositoryName, repository, context))
+  if (repository === undefined) throw ecrErrors.notFound(ref.repositoryName, registry)
+  return repository
+}
+
+/** The repository a tagging call's resourceArn names, authorized for `action`. */
+function authorizeArn (ctx: OperationContext, action: string, resourceArn: string,
+  context: RequestContext = {}): RepositoryRecord {
+  const parsed = parseRepositoryArn(resourceArn)
+  if (parsed === undefined) throw ecrErrors.invalidArn(resourceArn)
+  const repository = ctx.emulator.repositories.get(parsed.account, parsed.region, parsed.name)
+  const check = repositoryCheck(ctx, action, parsed.account, parsed.name, repository, context)
+  check.resource = resourceArn
+  ctx.authorize(check)
+  if (repository === undefined) throw ecrErrors.notFound(parsed.name, parsed.account)
+  return repository
+}
+
+const arnOf = (r: RepositoryRecord): string => repositoryArn(r.account, r.region, r.repositoryName)
+
+function wireRepository (r: RepositoryRecord) {
+  return {
+    repositoryArn: arnOf(r),
+    registryId: r.account,
+    repositoryName: r.repositoryName,
+    repositoryUri: repositoryUri(r.account, r.region, r.repositoryName),
+    createdAt: r.createdAt,
+    imageTagMutability: r.imageTagMutability,
+    imageTagMutabilityExclusionFilters: r.imageTagMutabilityExclusionFilters,
+    imageScanningConfiguration: r.imageScanningConfiguration,
+    encryptionConfiguration: r.encryptionConfiguration
+  }
+}
+
+const save = (ctx: OperationContext, r: RepositoryRecord): void => ctx.emulator.repositories.save(r)
+
+interface CreateRepositoryRequest extends NewRepositoryInput {
+  registryId?: string
+  tags?: Tag[]
+}
+
+const CreateRepository = operation({
+  authorize: 'handler',
+  notes: 'Nothing is encrypted: `encryptionConfiguration` is kept and echoed (a KMS key is not checked). Repository creation templates are not applied.',
+  handle (input: CreateRepositoryRequest, ctx) {
+    const registry = registryOf(ctx, input.registryId)
+    const repository = newRepository(input, registry, ctx.region, seconds(ctx))
+    const arn = arnOf(repository)
+    const tags = input.tags ?? []
+    const context = requestTagContext(tags)
+    ctx.authorize({ action: 'ecr:CreateRepository', resource: arn, context })
+    // ECR's guide: tags on a create call are also authorized as ecr:TagResource.
+    if (tags.length > 0) ctx.authorize({ action: 'ecr:TagResource', resource: arn, context })
+
+    const name = input.repositoryName
+    if (ctx.emulator.repositories.get(registry, ctx.region, name) !== undefined) {
+      throw ecrErrors.exists(name, registry)
+    }
+    ctx.emulator.db.transaction(() => {
+      ctx.emulator.tags.drop(arn)
+      save(ctx, repository)
+      ctx.emulator.tags.tag(arn, storedTags(tags))
+    })()
+    return { repository: wireRepository(repository) }
+  }
+})
+
+interface DescribeRepositoriesRequest {
+  registryId?: string
+  repositoryNames?: string[]
+  maxResults?: number
+  nextToken?: string
+}
+
+const DescribeRepositories = operation({
+  authorize: 'handler',
+  notes: 'Without `repositoryNames` the call is authorized once, on `arn:aws:ecr:REGION:ACCOUNT:repository/*`, and every repository is listed.',
+  handle (input: DescribeRepositoriesRequest, ctx) {
+    const registry = registryOf(ctx, input.registryId)
+    if (input.repositoryNames !== undefined) {
+      const repositories = input.repositoryNames.map(repositoryName =>
+        authorizeOn(ctx, 'ecr:DescribeRepositories', { registryId: registry, repositoryName }))
+      return { repositories: repositories.map(wireRepository) }
+    }
+    // (unconfirmed) listing every repository is authorized once, on the registry's wildcard ARN.
+    const everyRepository = repositoryArn(registry, ctx.region, '*')
+    ctx.authorize({ action: 'ecr:DescribeRepositories', resource: everyRepository })
+    const all = ctx.emulator.repositories.list(registry, ctx.region)
+    const start = input.nextToken === undefined ? 0 : tokenPosition(input.nextToken)
+    const end = start + (input.maxResults ?? 100)
+    const nextToken = end < all.length ? encodePosition(end) : undefined
+    return { repositories: all.slice(start, end).map(wireRepository), nextToken }
+  }
+})
+
+const encodePosition = (n: number): string =>
+  Buffer.from(JSON.stringify({ position: n })).toString('base64')
+
+function tokenPosition (token: string): number {
+  let position: unknown
+  try {
+    const text = Buffer.from(token, 'base64').toString('utf8')
+    position = (JSON.parse(text) as { position?: unknown }).position
+  } catch {}
+  if (typeof position === 'number' && Number.isInteger(position) && position >= 0) return position
+  // (unconfirmed) ECR's wording for a nextToken it did not issue.
+  throw invalidParameter('nextToken', 'Invalid NextToken')
+}
+
+const DeleteRepository = operation({
+  authorize: 'handler',
+  notes: 'No repository holds images yet, so `force` changes nothing and RepositoryNotEmptyException is never raised.',
+  handle (input: RepositoryRef & { force?: boolean }, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:DeleteRepository', input)
+    // The image work passes the repository's real image count here.
+    assertDeletable(repository, 0, input.force === true)
+    ctx.emulator.db.transaction(() => {
+      ctx.emulator.repositories.remove(repository)
+      ctx.emulator.tags.drop(arnOf(repository))
+    })()
+    return { repository: wireRepository(repository) }
+  }
+})
+
+const PutImageTagMutability = operation({
+  authorize: 'handler',
+  handle (input: RepositoryRef & { imageTagMutability: ImageTagMutability }, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:PutImageTagMutability', input)
+    repository.imageTagMutability = input.imageTagMutability
+    save(ctx, repository)
+    return {
+      registryId: repository.account,
+      repositoryName: repository.repositoryName,
+      imageTagMutability: repository.imageTagMutability
+    }
+  }
+})
+
+interface PutImageScanningConfigurationRequest extends RepositoryRef {
+  imageScanningConfiguration: ImageScanningConfiguration
+}
+
+const PutImageScanningConfiguration = operation({
+  authorize: 'handler',
+  notes: 'The setting is kept; no image is ever scanned.',
+  handle (input: PutImageScanningConfigurationRequest, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:PutImageScanningConfiguration', input)
+    repository.imageScanningConfiguration = {
+      scanOnPush: input.imageScanningConfiguration.scanOnPush ?? false
+    }
+    save(ctx, repository)
+    return {
+      registryId: repository.account,
+      repositoryName: repository.repositoryName,
+      imageScanningConfiguration: repository.imageScanningConfiguration
+    }
+  }
+})
+
+const policyAnswer = (r: RepositoryRecord, policyText: string) => ({
+  registryId: r.account, repositoryName: r.repositoryName, policyText
+})
+
+const SetRepositoryPolicy = operation({
+  authorize: 'handler',
+  notes: 'The policy must parse as JSON whose statements each have Effect, Action and Principal and no Resource; principals are not checked to exist. `force` is accepted and ignored.',
+  handle (input: RepositoryRef & { policyText: string, force?: boolean }, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:SetRepositoryPolicy', input)
+    parseRepositoryPolicy(input.policyText)
+    repository.policyText = input.policyText
+    save(ctx, repository)
+    return policyAnswer(repository, input.policyText)
+  }
+})
+
+const GetRepositoryPolicy = operation({
+  authorize: 'handler',
+  handle (input: RepositoryRef, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:GetRepositoryPolicy', input)
+    if (repository.policyText === undefined) {
+      throw ecrErrors.policyNotFound(repository.repositoryName, repository.account)
+    }
+    return policyAnswer(repository, repository.policyText)
+  }
+})
+
+const DeleteRepositoryPolicy = operation({
+  authorize: 'handler',
+  handle (input: RepositoryRef, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:DeleteRepositoryPolicy', input)
+    const policyText = repository.policyText
+    if (policyText === undefined) {
+      throw ecrErrors.policyNotFound(repository.repositoryName, repository.account)
+    }
+    delete repository.policyText
+    save(ctx, repository)
+    return policyAnswer(repository, policyText)
+  }
+})
+
+const GetAuthorizationToken = operation({
+  notes: '`registryIds` (deprecated) is ignored: one token for the caller\'s registry. The password is an opaque token kept with the caller\'s ARN for 12 hours.',
+  handle (_input: { registryIds?: string[] }, ctx) {
+    const now = seconds(ctx)
+    const token = newAuthorizationToken(ctx.account, ctx.region, ctx.principal.arn, now)
+    ctx.emulator.repositories.addToken(token, now)
+    return {
+      authorizationData: [{
+        authorizationToken: encodeAuthorizationToken(token),
+        expiresAt: token.expiresAt,
+        proxyEndpoint: `https://${registryHost(ctx.account, ctx.region)}`
+      }]
+    }
+  }
+})
+
+const DescribeRegistry = operation({
+  notes: 'Replication is not emulated: `replicationConfiguration` is always empty.',
+  handle (_input: object, ctx) {
+    return { registryId: ctx.account, replicationConfiguration: { rules: [] } }
+  }
+})
+
+const TagResource = operation({
+  authorize: 'handler',
+  notes: 'Tag count and key/value limits beyond the model are not checked.',
+  handle (input: { resourceArn: string, tags: Tag[] }, ctx) {
+    const context = requestTagContext(input.tags)
+    const repository = authorizeArn(ctx, 'ecr:TagResource', input.resourceArn, context)
+    ctx.emulator.tags.tag(arnOf(repository), storedTags(input.tags))
+    return {}
+  }
+})
+
+const UntagResource = operation({
+  authorize: 'handler',
+  handle (input: { resourceArn: string, tagKeys: string[] }, ctx) {
+    const context = { 'aws:TagKeys': input.tagKeys }
+    const repository = authorizeArn(ctx, 'ecr:UntagResource', input.resourceArn, context)
+    ctx.emulator.tags.untag(arnOf(repository), input.tagKeys)
+    return {}
+  }
+})
+
+const ListTagsForResource = operation({
+  authorize: 'handler',
+  handle (input: { resourceArn: string }, ctx) {
+    const repository = authorizeArn(ctx, 'ecr:ListTagsForResource', input.resourceArn)
+    return { tags: wireTags(ctx.emulator.tags.list(arnOf(repository))) }
+  }
+})
+
+const IMAGES_NOTE = 'Images are not stored yet (the registry comes later): every repository answers as one without images.'
+
+const ListImages = operation({
+  authorize: 'handler',
+  notes: IMAGES_NOTE,
+  handle (input: RepositoryRef & { maxResults?: number, nextToken?: string }, ctx) {
+    authorizeOn(ctx, 'ecr:ListImages', input)
+    return { imageIds: [] }
+  }
+})
+
+const DescribeImages = operation({
+  authorize: 'handler',
+  notes: IMAGES_NOTE,
+  handle (input: RepositoryRef & { imageIds?: ImageIdentifier[] }, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:DescribeImages', input)
+    const first = input.imageIds?.[0]
+    if (first !== undefined) {
+      throw ecrErrors.imageNotFound(first, repository.repositoryName, repository.account)
+    }
+    return { imageDetails: [] }
+  }
+})
+
+const BatchGetImage = operation({
+  authorize: 'handler',
+  notes: IMAGES_NOTE,
+  handle (input: RepositoryRef & { imageIds: ImageIdentifier[] }, ctx) {
+    authorizeOn(ctx, 'ecr:BatchGetImage', input)
+    const failures = input.imageIds.map(imageId => ({
+      imageId, failureCode: 'ImageNotFound', failureReason: 'Requested image not found'
+    }))
+    return { images: [], failures }
+  }
+})
+
+export const ecrOperations: Record<string, Operation> = {
+  CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability,
+  PutImageScanningConfiguration, SetRepositoryPolicy, GetRepositoryPolicy, DeleteRepositoryPolicy,
+  GetAuthorizationToken, DescribeRegistry, TagResource, UntagResource, ListTagsForResource,
+  ListImages, DescribeImages, BatchGetImage
+}
 
 export const ecr: Service = {
   name: 'ecr',
@@ -15,6 +370,7 @@ export const ecr: Service = {
   actionPrefix: 'ecr',
   targetPrefix: 'AmazonEC2ContainerRegistry_V20150921',
   checkPatterns: true,
-  invalidInput: failures => new AwsError('InvalidParameterException', validationMessage(failures)),
+  // InvalidParameterException `Invalid parameter at 'X' failed to satisfy constraint: '...'`.
+  invalidInput,
   operations: ecrOperations
 }
