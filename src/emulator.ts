@@ -77,6 +77,7 @@ export class Emulator {
       AND name NOT LIKE 'sqlite_%' AND name <> 'schema_v1'`).pluck().all() as string[]
     this.db.transaction(() => { for (const t of tables) this.db.exec(`DELETE FROM "${t}"`) })()
     this.sessions.clear()
+    this.tags.clearCache()
     this.iam.clearCaches()
   }
 

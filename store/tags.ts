@@ -1,5 +1,7 @@
 /**
  * Tags of every taggable resource, keyed by the resource's ARN, in the order they were added.
+ * Every authorization of a taggable resource reads its tags (`aws:ResourceTag/*`), so they
+ * are cached per ARN; each write replaces the cached entry.
  */
 import type { Db, Schema } from './db.js'
 
@@ -22,6 +24,7 @@ export class TagStore {
   readonly #remove
   readonly #removeAll
   #seq = Date.now()
+  readonly #cache = new Map<string, WireTag[]>()
 
   constructor (db: Db) {
     this.#list = db.prepare('SELECT key, value FROM tags_v1 WHERE arn = ? ORDER BY seq')
@@ -31,19 +34,34 @@ export class TagStore {
     this.#removeAll = db.prepare('DELETE FROM tags_v1 WHERE arn = ?')
   }
 
+  /** The resource's tags; callers must not change the array they get. */
   list (arn: string): WireTag[] {
-    return this.#list.all(arn) as WireTag[]
+    let tags = this.#cache.get(arn)
+    if (tags === undefined) {
+      tags = this.#list.all(arn) as WireTag[]
+      if (this.#cache.size >= 10_000) this.#cache.clear()
+      this.#cache.set(arn, tags)
+    }
+    return tags
   }
 
   tag (arn: string, tags: readonly WireTag[]): void {
     for (const t of tags) this.#upsert.run(arn, t.key, t.value ?? '', this.#seq++)
+    this.#cache.delete(arn)
   }
 
   untag (arn: string, keys: readonly string[]): void {
     for (const k of keys) this.#remove.run(arn, k)
+    this.#cache.delete(arn)
   }
 
   drop (arn: string): void {
     this.#removeAll.run(arn)
+    this.#cache.delete(arn)
+  }
+
+  /** After the table was wiped from outside (Emulator.reset). */
+  clearCache (): void {
+    this.#cache.clear()
   }
 }
