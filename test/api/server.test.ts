@@ -33,6 +33,19 @@ describe('GET /_emulator/decisions', () => {
     expect(none.decisions).toEqual([])
   })
 
+  it('filters by the resource an internal step acted for, and by time', async () => {
+    const root = { type: 'root' as const, arn: 'arn:aws:iam::000000000000:root', account: '000000000000', userId: '000000000000' }
+    const task = 'arn:aws:ecs:us-east-1:000000000000:task/default/0123456789abcdef0123456789abcdef'
+    const before = Date.now() / 1000
+    t.emu.emulator.authorizer.check(root, 'logs:CreateLogStream', 'arn:aws:logs:us-east-1:000000000000:log-group:/ecs/web:log-stream:ecs/web/1',
+      {}, { requestId: 'internal', region: 'us-east-1', now: new Date(), onBehalfOf: task })
+    const query = async (q: string) => ((await (await fetch(`${t.emu.url}/_emulator/decisions?${q}`)).json()) as { decisions: any[] }).decisions
+    expect(await query(`onBehalfOf=${encodeURIComponent(task)}`)).toMatchObject([{ action: 'logs:CreateLogStream', onBehalfOf: task, requestId: 'internal' }])
+    expect((await query(`since=${before - 1}&action=logs:CreateLogStream`)).length).toBe(1)
+    expect(await query(`until=${before - 3600}&action=logs:CreateLogStream`)).toEqual([])
+    expect((await query(`since=${new Date((before - 1) * 1000).toISOString()}&action=logs:CreateLogStream`)).length).toBe(1)
+  })
+
   it('never stores a secret', async () => {
     const text = await (await fetch(`${t.emu.url}/_emulator/decisions?limit=1000`)).text()
     expect(text).not.toMatch(/secretAccessKey|SessionToken|"test"/i)
