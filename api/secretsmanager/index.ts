@@ -30,8 +30,11 @@ const storedTags = (tags: Tag[]): WireTag[] => tags.map(t => ({ key: t.Key, valu
 
 function resourceTagContext (tags: WireTag[]): RequestContext {
   const context: RequestContext = {}
-  // The SAR also lists secretsmanager:ResourceTag/tag-key (a legacy alias); only the global key is set.
-  for (const t of tags) context[`aws:ResourceTag/${t.key}`] = t.value
+  // Secrets Manager's own key (secretsmanager:ResourceTag/KEY) carries the same values as the global one.
+  for (const t of tags) {
+    context[`aws:ResourceTag/${t.key}`] = t.value
+    context[`secretsmanager:ResourceTag/${t.key}`] = t.value
+  }
   return context
 }
 

@@ -242,3 +242,19 @@ describe('PutResourcePolicy', () => {
     expect(e.message).toBe(`User: arn:aws:iam::${ACCOUNT}:user/reader is not authorized to perform: secretsmanager:GetSecretValue on resource: ${arn} with an explicit deny in a resource-based policy`)
   })
 })
+
+describe('secretsmanager:ResourceTag', () => {
+  it('lets a policy match the secret tags by the service key as well as by aws:ResourceTag', async () => {
+    await t.secretsmanager.send(new CreateSecretCommand({ Name: 'tagged-web', SecretString: 'w', Tags: [{ Key: 'team', Value: 'web' }] }))
+    await t.secretsmanager.send(new CreateSecretCommand({ Name: 'tagged-db', SecretString: 'd', Tags: [{ Key: 'team', Value: 'db' }] }))
+    const creds = await userWithKey(t.iam, 'web-reader', policyDocument({
+      Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*',
+      Condition: { StringEquals: { 'secretsmanager:ResourceTag/team': 'web' } }
+    }))
+    const sm = t.emu.clients(creds).secretsmanager
+    expect((await sm.send(new GetSecretValueCommand({ SecretId: 'tagged-web' }))).SecretString).toBe('w')
+    const denied = await failure(sm.send(new GetSecretValueCommand({ SecretId: 'tagged-db' })))
+    expect(denied.name).toBe('AccessDeniedException')
+    expect(denied.message).toMatch(/^User: arn:aws:iam::000000000000:user\/web-reader is not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:000000000000:secret:tagged-db-[A-Za-z0-9]{6} because no identity-based policy allows the secretsmanager:GetSecretValue action$/)
+  })
+})

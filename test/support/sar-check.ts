@@ -48,8 +48,10 @@ export async function sarProblems (auths: Authorization[]): Promise<string[]> {
     }
     for (const key of Object.keys(a.context)) {
       if (key.toLowerCase().startsWith('aws:')) continue
+      // The SAR writes the tag-key placeholder as `${TagKey}`, and for some services `tag-key`.
       const generic = key.replace(/\/.*$/, '/${TagKey}').toLowerCase()
-      if (!allowedKeys.has(key.toLowerCase()) && !allowedKeys.has(generic)) {
+      const legacy = key.replace(/\/.*$/, '/tag-key').toLowerCase()
+      if (!allowedKeys.has(key.toLowerCase()) && !allowedKeys.has(generic) && !allowedKeys.has(legacy)) {
         problems.add(`${a.action} sets condition key ${key}, which the SAR does not list for it`)
       }
     }
