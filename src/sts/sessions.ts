@@ -8,6 +8,7 @@ import type { SessionRecord } from '../../store/sts.js'
 import type { Tag } from '../iam/directory.js'
 import type { PolicyDocument, RequestContext } from '../iam/policy.js'
 import * as ids from '../iam/ids.js'
+import type { Emulator } from '../emulator.js'
 
 export interface AssumeRoleRequest {
   RoleArn: string
@@ -171,3 +172,69 @@ function roleNameOf (arn: string): string | undefined {
 
 const validation = (message: string): AwsError => new AwsError('ValidationError', message)
 export { validationMessage }
+
+/** What the control plane names when it assumes a role for an AWS service (ECS for a task). */
+export interface ServiceAssumption {
+  roleArn: string
+  /** The service principal the trust policy must name, e.g. `ecs-tasks.amazonaws.com`. */
+  service: string
+  /** The session name: for task roles, the task id. */
+  sessionName: string
+  /** `aws:SourceArn` / `aws:SourceAccount` as the service sets them, for confused-deputy conditions. */
+  sourceArn?: string
+  sourceAccount?: string
+  /** The task or service this is done for, recorded in the decision log. */
+  onBehalfOf?: string
+  requestId: string
+  region: string
+  now: Date
+}
+
+export type ServiceAssumptionResult =
+  | { ok: true, session: SessionRecord }
+  | { ok: false, decisionId: string }
+
+/**
+ * Hours an ECS-obtained task credential lasts before the agent refreshes it.
+ * (unconfirmed) ECS does not document the lifetime; observed task credentials last about six.
+ */
+const SERVICE_SESSION_SECONDS = 6 * HOUR
+
+/**
+ * Assumes `roleArn` as a service principal, through the one authorizer: only the role's trust
+ * policy decides (a service has no identity policies). The session is stored, so its keys
+ * sign requests as `assumed-role/ROLE/SESSION`; a denial returns the decision that caused it.
+ */
+export function assumeRoleAsService (emulator: Emulator, a: ServiceAssumption): ServiceAssumptionResult {
+  const roleName = roleNameOf(a.roleArn)
+  const account = a.roleArn.split(':')[4] ?? ''
+  const role = roleName === undefined ? undefined : emulator.iam.role(account, roleName)
+  const principal = { type: 'service' as const, arn: a.service, account, userId: a.service }
+  const context: RequestContext = {}
+  if (a.sourceArn !== undefined) context['aws:SourceArn'] = a.sourceArn
+  if (a.sourceAccount !== undefined) context['aws:SourceAccount'] = a.sourceAccount
+  const trust = [{ kind: 'trust' as const, id: a.roleArn, document: role?.assumeRolePolicyDocument ?? { Statement: [] } }]
+  const verdict = emulator.authorizer.check(principal, 'sts:AssumeRole', a.roleArn, context,
+    { requestId: a.requestId, region: a.region, now: a.now, onBehalfOf: a.onBehalfOf }, trust)
+  if (!verdict.allowed || role === undefined) return { ok: false, decisionId: verdict.record.id }
+
+  const session: SessionRecord = {
+    ...credentials(a.now, SERVICE_SESSION_SECONDS),
+    account: role.account,
+    kind: 'assumed-role',
+    roleArn: role.arn,
+    roleName: role.roleName,
+    roleId: role.roleId,
+    roleSessionName: a.sessionName,
+    policies: [],
+    tags: [],
+    chained: false
+  }
+  emulator.sessions.add(session)
+  return { ok: true, session }
+}
+
+/** What RunTask, StartTask and the service scheduler answer when a task's role cannot be assumed. */
+export function unableToAssumeRole (roleArn: string): AwsError {
+  return new AwsError('ClientException', `ECS was unable to assume the role '${roleArn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role.`)
+}
