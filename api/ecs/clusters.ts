@@ -13,7 +13,7 @@ import {
   type ClusterRecord, type ClusterSetting, type CreateClusterRequest, type UpdateClusterRequest
 } from '../../src/ecs/cluster.js'
 import { clusterUsage } from '../../src/ecs/cluster-usage.js'
-import { activeCluster, clusterRef, resourceTags, scopeOf } from '../../src/ecs/context.js'
+import { authorizeOn, clusterRef, resourceTags, scopeOf } from '../../src/ecs/context.js'
 import { ecsErrors } from '../../src/ecs/errors.js'
 import { paginate } from '../../src/ecs/pagination.js'
 import type { RequestContext } from '../../src/iam/policy.js'
@@ -22,15 +22,6 @@ import { F } from '../../src/log.js'
 const wire = (ctx: OperationContext, c: ClusterRecord, include: ReadonlySet<ClusterField>) =>
   toWireCluster(c, clusterUsage(ctx.emulator.ecs, scopeOf(ctx), c.clusterName),
     ctx.emulator.tags.list(c.clusterArn), include)
-
-/** Authorizes `action` on the cluster a call names, with the cluster's tags as context. */
-function authorizeOn (ctx: OperationContext, action: string, ref: string | undefined,
-  context: RequestContext = {}): ClusterRecord {
-  const cluster = clusterRef(ref, scopeOf(ctx))
-  const tags = resourceTags(ctx, cluster.arn)
-  ctx.authorize({ action, resource: cluster.arn, context: { ...tags, ...context } })
-  return activeCluster(ctx, cluster)
-}
 
 /** `ecs:capacity-provider` (the providers' ARNs) and the Fargate ephemeral-storage key. */
 function capacityContext (scope: Scope, providers: string[] | undefined,

@@ -17,7 +17,7 @@ import {
   type IdentityDocument, type RegisterContainerInstanceRequest
 } from '../../src/ecs/container-instance.js'
 import {
-  activeCluster, clusterRef, resourceTags, scopeOf, type ClusterRef
+  activeCluster, authorizeOn, clusterRef, resourceTags, scopeOf, type ClusterRef
 } from '../../src/ecs/context.js'
 import { ecsErrors } from '../../src/ecs/errors.js'
 import { paginate } from '../../src/ecs/pagination.js'
@@ -40,10 +40,6 @@ function instanceChecks (ctx: OperationContext, action: string, cluster: Cluster
   return [...instances].map(arn => ({
     action, resource: arn, context: { ...resourceTags(ctx, arn), 'ecs:cluster': cluster.arn }
   }))
-}
-
-function clusterCheck (ctx: OperationContext, action: string, cluster: ClusterRef): Check {
-  return { action, resource: cluster.arn, context: resourceTags(ctx, cluster.arn) }
 }
 
 type Found = ContainerInstanceRecord | undefined
@@ -114,9 +110,7 @@ interface DeregisterContainerInstanceRequest {
 const DeregisterContainerInstance = operation({
   authorize: 'handler',
   handle (input: DeregisterContainerInstanceRequest, ctx) {
-    const ref = clusterRef(input.cluster, scopeOf(ctx))
-    ctx.authorize(clusterCheck(ctx, 'ecs:DeregisterContainerInstance', ref))
-    const cluster = activeCluster(ctx, ref)
+    const cluster = authorizeOn(ctx, 'ecs:DeregisterContainerInstance', input.cluster)
     const instance = lookup(ctx, cluster, input.containerInstance)
     if (instance === undefined) throw ecsErrors.containerInstanceNotFound()
     if (instance.status === 'INACTIVE') return { containerInstance: wire(ctx, instance) }
@@ -211,9 +205,7 @@ const ListContainerInstances = operation({
   authorize: 'handler',
   notes: 'The cluster query language is supported except `task:group`, which matches nothing until tasks exist.',
   handle (input: ListContainerInstancesRequest, ctx) {
-    const ref = clusterRef(input.cluster, scopeOf(ctx))
-    ctx.authorize(clusterCheck(ctx, 'ecs:ListContainerInstances', ref))
-    const cluster = activeCluster(ctx, ref)
+    const cluster = authorizeOn(ctx, 'ecs:ListContainerInstances', input.cluster)
     const filter = input.filter?.trim() ?? ''
     const query = filter === '' ? undefined : compileQuery(filter)
 
@@ -300,9 +292,7 @@ interface ListAttributesRequest {
 const ListAttributes = operation({
   authorize: 'handler',
   handle (input: ListAttributesRequest, ctx) {
-    const ref = clusterRef(input.cluster, scopeOf(ctx))
-    ctx.authorize(clusterCheck(ctx, 'ecs:ListAttributes', ref))
-    const cluster = activeCluster(ctx, ref)
+    const cluster = authorizeOn(ctx, 'ecs:ListAttributes', input.cluster)
 
     const all = live(ctx, cluster)
       .flatMap(i => i.attributes.map(a => ({ ...a, targetId: i.containerInstanceArn })))

@@ -44,3 +44,14 @@ export function activeCluster (ctx: OperationContext, ref: ClusterRef): ClusterR
 /** `aws:ResourceTag/...` keys of a resource, from its tags. */
 export const resourceTags = (ctx: OperationContext, arn: string): RequestContext =>
   resourceTagContext(ctx.emulator.tags.list(arn))
+
+/**
+ * Authorizes `action` on the cluster a call names, with the cluster's tags as context, and
+ * returns the ACTIVE cluster.
+ */
+export function authorizeOn (ctx: OperationContext, action: string, ref: string | undefined,
+  context: RequestContext = {}): ClusterRecord {
+  const cluster = clusterRef(ref, scopeOf(ctx))
+  ctx.authorize({ action, resource: cluster.arn, context: { ...resourceTags(ctx, cluster.arn), ...context } })
+  return activeCluster(ctx, cluster)
+}
