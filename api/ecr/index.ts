@@ -3,6 +3,7 @@
  * repositories, their settings, policies and tags, and registry passwords. Images are not
  * stored yet: the image operations answer as AWS does for a repository without images.
  */
+import { resourceTagContext as tagKeys } from '../../src/iam/tag-context.js'
 import {
   operation, type Check, type Operation, type OperationContext, type Service
 } from '../registry.js'
@@ -37,11 +38,8 @@ function requestTagContext (tags: Tag[]): RequestContext {
   return context
 }
 
-function resourceTagContext (ctx: OperationContext, arn: string): RequestContext {
-  const context: RequestContext = {}
-  for (const t of ctx.emulator.tags.list(arn)) context[`aws:ResourceTag/${t.key}`] = t.value
-  return context
-}
+const resourceTagContext = (ctx: OperationContext, arn: string): RequestContext =>
+  tagKeys(ctx.emulator.tags.list(arn))
 
 /** The check of `action` on one repository, with its tags and its repository policy. */
 function repositoryCheck (ctx: OperationContext, action: string, registry: string, name: string,

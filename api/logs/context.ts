@@ -2,6 +2,7 @@
  * What every Logs handler needs: the caller's place, the group or stream a call names (after
  * authorizing on it), and the tag context keys Logs sets.
  */
+import { resourceTagContext as tagKeys } from '../../src/iam/tag-context.js'
 import type { OperationContext } from '../registry.js'
 import type { RequestContext } from '../../src/iam/policy.js'
 import type { WireTag } from '../../store/tags.js'
@@ -26,13 +27,8 @@ export const wireTags = (tags: Record<string, string> | undefined): WireTag[] =>
   Object.entries(tags ?? {}).map(([key, value]) => ({ key, value }))
 
 /** `aws:ResourceTag/KEY` for each tag the group has. */
-export function resourceTagContext (ctx: OperationContext, group: string): RequestContext {
-  const context: RequestContext = {}
-  for (const t of ctx.emulator.tags.list(logArns.group(placeOf(ctx), group))) {
-    context[`aws:ResourceTag/${t.key}`] = t.value
-  }
-  return context
-}
+export const resourceTagContext = (ctx: OperationContext, group: string): RequestContext =>
+  tagKeys(ctx.emulator.tags.list(logArns.group(placeOf(ctx), group)))
 
 /** Authorizes a group-level action on the group, then finds it. */
 export function authorizedGroup (ctx: OperationContext, action: string, identifier: string,

@@ -2,6 +2,7 @@
  * AWS Secrets Manager (awsJson1_1, target prefix secretsmanager): the secrets an ECS task's
  * `secrets` and `repositoryCredentials` read, with versions, deletion, tags and resource policies.
  */
+import { resourceTagContext as tagKeys } from '../../src/iam/tag-context.js'
 import { AwsError, validationMessage } from '../errors.js'
 import {
   operation, type Check, type Operation, type OperationContext, type Service
@@ -28,15 +29,7 @@ const wireTags = (tags: WireTag[]): Tag[] => tags.map(t => ({ Key: t.key, Value:
 
 const storedTags = (tags: Tag[]): WireTag[] => tags.map(t => ({ key: t.Key, value: t.Value }))
 
-function resourceTagContext (tags: WireTag[]): RequestContext {
-  const context: RequestContext = {}
-  // Secrets Manager's own key (secretsmanager:ResourceTag/KEY) carries the same values as the global one.
-  for (const t of tags) {
-    context[`aws:ResourceTag/${t.key}`] = t.value
-    context[`secretsmanager:ResourceTag/${t.key}`] = t.value
-  }
-  return context
-}
+const resourceTagContext = (tags: WireTag[]): RequestContext => tagKeys(tags, 'secretsmanager')
 
 const definedOnly = (context: RequestContext): RequestContext =>
   Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined))

@@ -2,6 +2,7 @@
  * AWS Systems Manager Parameter Store (awsJson1_1, target prefix AmazonSSM): the parameters an
  * ECS task's `secrets` read, and the public ECS-optimized AMI parameters.
  */
+import { resourceTagContext as tagKeys } from '../../src/iam/tag-context.js'
 import { AwsError, validationMessage } from '../errors.js'
 import {
   operation, type Operation, type OperationContext, type Service
@@ -24,11 +25,8 @@ const arnOf = (ctx: OperationContext, name: string): string => {
 const find = (ctx: OperationContext, name: string): ParameterRecord | undefined =>
   ctx.emulator.parameters.get(ctx.account, ctx.region, name)
 
-function tagContext (ctx: OperationContext, arn: string): RequestContext {
-  const context: RequestContext = {}
-  for (const t of ctx.emulator.tags.list(arn)) context[`aws:ResourceTag/${t.key}`] = t.value
-  return context
-}
+const tagContext = (ctx: OperationContext, arn: string): RequestContext =>
+  tagKeys(ctx.emulator.tags.list(arn))
 
 function authorizeOn (ctx: OperationContext, action: string, name: string,
   context: RequestContext = {}): void {

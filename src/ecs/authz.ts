@@ -4,6 +4,7 @@
  * (AWS's tagResourceAuthorization).
  */
 import type { Check } from '../../api/registry.js'
+import { resourceTagContext as tagKeys } from '../iam/tag-context.js'
 import type { RequestContext } from '../iam/policy.js'
 import type { WireTag } from '../../store/tags.js'
 
@@ -17,12 +18,7 @@ export function requestTagContext (tags: readonly WireTag[] | undefined): Reques
 
 /** `aws:ResourceTag/KEY`, and the older `ecs:ResourceTag/KEY` ECS also defines, per tag. */
 export function resourceTagContext (tags: readonly WireTag[]): RequestContext {
-  const context: RequestContext = {}
-  for (const t of tags) {
-    context[`aws:ResourceTag/${t.key}`] = t.value
-    context[`ecs:ResourceTag/${t.key}`] = t.value
-  }
-  return context
+  return tagKeys(tags, 'ecs')
 }
 
 export type CreateAction = 'CreateCluster' | 'RegisterContainerInstance' |
