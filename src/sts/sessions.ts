@@ -2,7 +2,7 @@
  * The rules of STS: who may assume a role, for how long, with which session policies and tags,
  * and the temporary credentials that result. api/sts only reads parameters and shapes output.
  */
-import { AwsError, validationMessage } from '../../api/errors.js'
+import { AwsError } from '../../api/errors.js'
 import type { OperationContext } from '../../api/registry.js'
 import type { SessionRecord } from '../../store/sts.js'
 import type { Tag } from '../iam/directory.js'
@@ -171,7 +171,6 @@ function roleNameOf (arn: string): string | undefined {
 }
 
 const validation = (message: string): AwsError => new AwsError('ValidationError', message)
-export { validationMessage }
 
 /** What the control plane names when it assumes a role for an AWS service (ECS for a task). */
 export interface ServiceAssumption {
