@@ -17,6 +17,8 @@ import { secretsmanager } from './secretsmanager/index.js'
 import { ssm } from './ssm/index.js'
 import { ecr } from './ecr/index.js'
 import { VERSION } from '../src/version.js'
+import { attachAgentSockets } from './acs.js'
+import { registerInstanceRoutes } from './ec2/instances-route.js'
 
 export const SERVICES: readonly Service[] = [ecs, iam, sts, logs, secretsmanager, ssm, ecr]
 
@@ -40,6 +42,7 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
     serverFactory: handler => {
       const server = createServer((req, res) => isAwsPath(req.url) ? aws(req, res) : handler(req, res))
       server.keepAliveTimeout = 65_000
+      attachAgentSockets(server, emulator)
       return server
     }
   })
@@ -56,6 +59,8 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
     accountId: emulator.config.accountId,
     services: SERVICES.map(s => s.name)
   }))
+
+  registerInstanceRoutes(app, emulator)
 
   app.post('/_emulator/reset', async () => {
     emulator.reset()

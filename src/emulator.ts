@@ -17,18 +17,28 @@ import { LogStore, logsSchema } from '../store/logs.js'
 import { SecretStore, secretsSchema } from '../store/secrets.js'
 import { ParameterStore, parametersSchema } from '../store/ssm.js'
 import { RepositoryStore, ecrSchema } from '../store/ecr.js'
+import { TaskStore, tasksSchema } from '../store/ecs/tasks.js'
+import { Ec2Store, ec2Schema } from '../store/ec2.js'
+import { AcsHub } from './acs/hub.js'
+import { MetadataService } from './ec2/metadata.js'
 import { Identity } from './iam/identity.js'
 import { Authorizer } from './iam/authorizer.js'
 
 const SCHEMAS = [decisionsSchema, stsSchema, tagsSchema, iamSchema, clustersSchema,
   taskDefinitionsSchema, containerInstancesSchema, accountSettingsSchema, logsSchema, secretsSchema,
-  parametersSchema, ecrSchema]
+  parametersSchema, ecrSchema, tasksSchema, ec2Schema]
 
 export interface EcsStores {
   clusters: ClusterStore
   taskDefinitions: TaskDefinitionStore
   containerInstances: ContainerInstanceStore
   accountSettings: AccountSettingStore
+  tasks: TaskStore
+}
+
+export interface Ec2 {
+  store: Ec2Store
+  metadata: MetadataService
 }
 
 export class Emulator {
@@ -42,6 +52,8 @@ export class Emulator {
   readonly secrets: SecretStore
   readonly parameters: ParameterStore
   readonly repositories: RepositoryStore
+  readonly ec2: Ec2
+  readonly acs: AcsHub
   readonly identity: Identity
   readonly authorizer: Authorizer
   readonly #sweeper: NodeJS.Timeout
@@ -56,7 +68,8 @@ export class Emulator {
       clusters: new ClusterStore(this.db),
       taskDefinitions: new TaskDefinitionStore(this.db),
       containerInstances: new ContainerInstanceStore(this.db),
-      accountSettings: new AccountSettingStore(this.db)
+      accountSettings: new AccountSettingStore(this.db),
+      tasks: new TaskStore(this.db)
     }
     this.logs = new LogStore(this.db)
     this.secrets = new SecretStore(this.db)
@@ -64,6 +77,8 @@ export class Emulator {
     this.repositories = new RepositoryStore(this.db)
     this.identity = new Identity(config, this.iam, this.sessions)
     this.authorizer = new Authorizer(this.iam, this.decisions, config.iam)
+    this.ec2 = { store: new Ec2Store(this.db), metadata: new MetadataService(this) }
+    this.acs = new AcsHub(this)
     this.#sweeper = setInterval(() => this.sessions.prune(Date.now() / 1000), 3_600_000).unref()
   }
 
@@ -83,6 +98,8 @@ export class Emulator {
 
   close (): void {
     clearInterval(this.#sweeper)
+    this.acs.close()
+    void this.ec2.metadata.close()
     this.decisions.flush()
     this.db.close()
   }
