@@ -125,8 +125,12 @@ const DeregisterContainerInstance = operation({
 const DiscoverPollEndpoint = operation({
   notes: 'Every endpoint is the emulator itself, where the agent opens its ACS and TCS websockets.',
   handle (_input: { cluster?: string, containerInstance?: string }, ctx) {
-    const endpoint = `${ctx.endpoint}/`
-    return { endpoint, telemetryEndpoint: endpoint, serviceConnectEndpoint: endpoint }
+    // The agent adds `ws` to each (api/acs.ts serves both paths).
+    return {
+      endpoint: `${ctx.endpoint}/acs/`,
+      telemetryEndpoint: `${ctx.endpoint}/tcs/`,
+      serviceConnectEndpoint: `${ctx.endpoint}/`
+    }
   }
 })
 
@@ -203,7 +207,6 @@ interface ListContainerInstancesRequest {
 
 const ListContainerInstances = operation({
   authorize: 'handler',
-  notes: 'The cluster query language is supported except `task:group`, which matches nothing until tasks exist.',
   handle (input: ListContainerInstancesRequest, ctx) {
     const cluster = authorizeOn(ctx, 'ecs:ListContainerInstances', input.cluster)
     const filter = input.filter?.trim() ?? ''
@@ -211,12 +214,16 @@ const ListContainerInstances = operation({
 
     const found = live(ctx, cluster)
       .filter(i => input.status === undefined || i.status === input.status)
-      .filter(i => query === undefined || query(instanceSubjects(i)))
+      .filter(i => query === undefined || query(instanceSubjects(i, taskGroups(ctx, i))))
       .map(i => i.containerInstanceArn)
     const page = paginate(found, input.maxResults, input.nextToken, { fallback: 100, max: 100 })
     return { containerInstanceArns: page.items, nextToken: page.nextToken }
   }
 })
+
+/** The groups of the instance's tasks that are not STOPPED, for `task:group`. */
+const taskGroups = (ctx: OperationContext, i: ContainerInstanceRecord): string[] =>
+  ctx.emulator.ecs.tasks.activeOn(i.containerInstanceArn).map(t => t.group)
 
 /** Every registration but the deregistered ones. */
 const live = (ctx: OperationContext, cluster: ClusterRecord): ContainerInstanceRecord[] =>

@@ -9,6 +9,7 @@ import { containerInstanceOperations } from './container-instances.js'
 import { accountSettingOperations } from './account-settings.js'
 import { tagOperations } from './tags.js'
 import { capacityProviderOperations } from './capacity-providers.js'
+import { taskOperations } from './tasks.js'
 
 export const ecs: Service = {
   name: 'ecs',
@@ -27,6 +28,7 @@ export const ecs: Service = {
     ...containerInstanceOperations,
     ...accountSettingOperations,
     ...tagOperations,
-    ...capacityProviderOperations
+    ...capacityProviderOperations,
+    ...taskOperations
   }
 }

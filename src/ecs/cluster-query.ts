@@ -12,6 +12,8 @@ export type SubjectValue =
   | { kind: 'number', value: number }
   | { kind: 'date', value: number }
   | { kind: 'version', value: string }
+  /** Several values (`task:group`): a test holds when it holds for one; a negated test, for none. */
+  | { kind: 'set', values: string[] }
 
 export type Resolve = (subject: string) => SubjectValue | undefined
 
@@ -164,7 +166,10 @@ function evaluate (node: Node, resolve: Resolve): boolean {
   }
 }
 
+const NEGATED: Partial<Record<Op, Op>> = { ne: 'eq', not_in: 'in', not_matches: 'matches' }
+
 function test (node: { op: Op, args: string[] }, actual: SubjectValue | undefined): boolean {
+  if (actual?.kind === 'set') return testSet(node, actual.values)
   if (node.op === 'not_exists') return actual === undefined
   if (actual === undefined) return false
   const text = String(actual.value)
@@ -183,8 +188,21 @@ function test (node: { op: Op, args: string[] }, actual: SubjectValue | undefine
   }
 }
 
+function testSet (node: { op: Op, args: string[] }, values: string[]): boolean {
+  if (node.op === 'exists' || node.op === 'not_exists') {
+    return (values.length > 0) === (node.op === 'exists')
+  }
+  const positive = NEGATED[node.op]
+  const one = (value: string, op: Op): boolean =>
+    test({ op, args: node.args }, { kind: 'string', value })
+  if (positive !== undefined) return !values.some(v => one(v, positive))
+  return values.some(v => one(v, node.op))
+}
+
+type SingleValue = Exclude<SubjectValue, { kind: 'set' }>
+
 /** Negative, zero or positive; values of another kind than the subject compare as text. */
-function compare (actual: SubjectValue, argument: string): number {
+function compare (actual: SingleValue, argument: string): number {
   const shown = String(actual.value)
   switch (actual.kind) {
     case 'number': return numberOr(actual.value - Number(argument), shown, argument)

@@ -1,7 +1,7 @@
 /**
  * How much a cluster holds, for its counts in DescribeClusters and for DeleteCluster's
- * refusals. Each kind of resource adds its own count here: container instances now; tasks
- * (runningTasksCount, pendingTasksCount) and services (activeServicesCount) when those exist.
+ * refusals. Each kind of resource adds its own count here: container instances, tasks
+ * (runningTasksCount, pendingTasksCount) and, when they exist, services (activeServicesCount).
  */
 import type { EcsStores } from '../emulator.js'
 import type { Scope } from './arns.js'
@@ -12,15 +12,28 @@ const STATISTICS = ['runningEC2TasksCount', 'runningFargateTasksCount', 'pending
   'pendingFargateTasksCount', 'activeEC2ServiceCount', 'activeFargateServiceCount',
   'drainingEC2ServiceCount', 'drainingFargateServiceCount']
 
+/**
+ * Tasks count as running when RUNNING, as pending in every other state but STOPPED (so a
+ * stopping task still keeps DeleteCluster from succeeding).
+ */
 export function clusterUsage (ecs: EcsStores, scope: Scope, clusterName: string): ClusterUsage {
   const registered = ecs.containerInstances.count(scope, clusterName, ['ACTIVE', 'DRAINING'])
-  // TODO(tasks, services): count running/pending tasks and active services here, and fill
-  // STATISTICS from the same counts.
+  const tasks = ecs.tasks.counts(scope, clusterName)
+  const total = (key: 'running' | 'pending', fargate?: boolean): number => tasks
+    .filter(t => fargate === undefined || (t.launchType === 'FARGATE') === fargate)
+    .reduce((n, t) => n + t[key], 0)
+  const counted: Record<string, number> = {
+    runningEC2TasksCount: total('running', false),
+    runningFargateTasksCount: total('running', true),
+    pendingEC2TasksCount: total('pending', false),
+    pendingFargateTasksCount: total('pending', true)
+  }
+  // TODO(services): count active services here, and fill their STATISTICS.
   return {
     registeredContainerInstancesCount: registered,
-    runningTasksCount: 0,
-    pendingTasksCount: 0,
+    runningTasksCount: total('running'),
+    pendingTasksCount: total('pending'),
     activeServicesCount: 0,
-    statistics: STATISTICS.map(name => ({ name, value: '0' }))
+    statistics: STATISTICS.map(name => ({ name, value: String(counted[name] ?? 0) }))
   }
 }

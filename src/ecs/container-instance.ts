@@ -232,10 +232,30 @@ function normalizeResources (resources: Resource[] | undefined): Resource[] {
   }))
 }
 
+// --- the agent's connection ---------------------------------------------------------------
+
+/**
+ * The agent opening (true) or losing (false) its ACS session; on opening, the versions its
+ * query named (`agentVersion`, `agentHash`, `dockerVersion`) replace those it registered with.
+ * A change bumps `version`.
+ */
+export function agentConnection (instance: Instance, connected: boolean,
+  versionInfo: VersionInfo = {}): Instance {
+  const sent = Object.entries(versionInfo).filter(([, v]) => v !== undefined && v !== '')
+  const versions: VersionInfo = { ...instance.versionInfo, ...Object.fromEntries(sent) }
+  const unchanged = instance.agentConnected === connected &&
+    JSON.stringify(versions) === JSON.stringify(instance.versionInfo)
+  if (unchanged) return instance
+  return { ...instance, agentConnected: connected, versionInfo: versions, version: instance.version + 1 }
+}
+
 // --- queries and output -------------------------------------------------------------------
 
-/** The subjects the cluster query language knows for a container instance. */
-export function instanceSubjects (instance: Instance): Resolve {
+/**
+ * The subjects the cluster query language knows for a container instance; `taskGroups` are
+ * the groups of the tasks on it that are not STOPPED (for `task:group`).
+ */
+export function instanceSubjects (instance: Instance, taskGroups: string[] = []): Resolve {
   return subject => {
     if (subject.startsWith('attribute:')) {
       const a = instance.attributes.find(x => x.name === subject.slice('attribute:'.length))
@@ -247,7 +267,7 @@ export function instanceSubjects (instance: Instance): Resolve {
       case 'ec2InstanceId': return text(instance.ec2InstanceId)
       case 'registeredAt': return { kind: 'date', value: instance.registeredAt }
       case 'runningTasksCount': return { kind: 'number', value: instance.runningTasksCount }
-      // TODO(tasks): `task:group` once tasks are placed on instances.
+      case 'task:group': return { kind: 'set', values: taskGroups }
       default: return undefined
     }
   }

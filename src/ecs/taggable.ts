@@ -1,7 +1,7 @@
 /**
  * Which ECS resources TagResource, UntagResource and ListTagsForResource accept, and how each
- * one's existence is checked: one row per resource type of the ARN. Tasks and services add
- * their rows when they exist; a type without a row is an invalid ARN for tagging.
+ * one's existence is checked: one row per resource type of the ARN. Services add their row
+ * when they exist; a type without a row is an invalid ARN for tagging.
  */
 import type { Emulator } from '../emulator.js'
 import { parseArn, type Scope } from './arns.js'
@@ -31,6 +31,14 @@ export const TAGGABLE: Record<string, TaggableType> = {
     presence (e, scope, [cluster, id]) {
       if (e.ecs.clusters.get(scope, cluster) === undefined) return 'cluster-missing'
       return found(e.ecs.containerInstances.get(scope, cluster, id))
+    }
+  },
+  task: {
+    segments: 2,
+    shortSegments: 1,
+    presence (e, scope, [cluster, id]) {
+      if (e.ecs.clusters.get(scope, cluster) === undefined) return 'cluster-missing'
+      return found(e.ecs.tasks.get(scope, cluster, id))
     }
   },
   'capacity-provider': {

@@ -32,6 +32,8 @@ export interface ContainerRecord {
   networkBindings: NetworkBinding[]
   networkInterfaces: { attachmentId?: string, privateIpv4Address?: string }[]
   healthStatus?: HealthStatus
+  /** Whether the container definition has a `healthCheck` (only those count for the task). */
+  healthCheck?: boolean
   cpu?: string
   memory?: string
   memoryReservation?: string
@@ -46,6 +48,53 @@ export interface TaskRoleSession {
   accessKeyId: string
   /** Epoch seconds. */
   expiration: number
+}
+
+export interface KeyValuePair { name?: string, value?: string }
+
+export interface ContainerOverride {
+  name?: string
+  command?: string[]
+  environment?: KeyValuePair[]
+  environmentFiles?: { value: string, type: 's3' }[]
+  cpu?: number
+  memory?: number
+  memoryReservation?: number
+  resourceRequirements?: { value: string, type: 'GPU' | 'InferenceAccelerator' }[]
+}
+
+/** RunTask's `overrides`, as DescribeTasks shows them back. */
+export interface TaskOverride {
+  containerOverrides?: ContainerOverride[]
+  cpu?: string
+  memory?: string
+  taskRoleArn?: string
+  executionRoleArn?: string
+  ephemeralStorage?: { sizeInGiB: number }
+  inferenceAcceleratorOverrides?: { deviceName?: string, deviceType?: string }[]
+}
+
+export interface AttachmentDetail { name: string, value: string }
+
+/** An ENI attachment (awsvpc), as DescribeTasks shows it. */
+export interface AttachmentRecord {
+  id: string
+  type: 'ElasticNetworkInterface'
+  /** PRECREATED → ATTACHING → ATTACHED → DETACHING → DELETED. */
+  status: string
+  details: AttachmentDetail[]
+}
+
+export interface AwsVpcConfiguration {
+  subnets: string[]
+  securityGroups?: string[]
+  assignPublicIp?: 'ENABLED' | 'DISABLED'
+}
+
+/** UpdateTaskProtection's state; `expirationDate` in epoch seconds. */
+export interface TaskProtection {
+  protectionEnabled: boolean
+  expirationDate?: number
 }
 
 /** What placement booked on the container instance, returned when the task stops. */
@@ -77,6 +126,116 @@ export interface TaskRecord extends Scope {
   stoppedDecisionId?: string
   /** Goes up by one with every change. */
   version: number
-  /** Epoch milliseconds. */
+  /** Epoch seconds with milliseconds, as every ECS timestamp here. */
   createdAt: number
+
+  family: string
+  revision: number
+  /** The task's cpu and memory as DescribeTasks shows them (task-level, else the sum). */
+  cpu?: string
+  memory?: string
+  /** `family:NAME` unless RunTask named one; `service:NAME` for a service's tasks. */
+  group: string
+  startedBy?: string
+  overrides: TaskOverride
+  /** The roles in effect (task definition's, or the overrides'). */
+  taskRoleArn?: string
+  executionRoleArn?: string
+  networkMode: 'bridge' | 'host' | 'awsvpc' | 'none'
+  networkConfiguration?: { awsvpcConfiguration: AwsVpcConfiguration }
+  attachments: AttachmentRecord[]
+  availabilityZone?: string
+  capacityProviderName?: string
+  platformVersion?: string
+  platformFamily?: string
+  ephemeralStorage?: { sizeInGiB: number }
+  enableExecuteCommand: boolean
+  /** `ecs.cpu-architecture`, as DescribeTasks lists it. (Tags live in the tag store.) */
+  attributes: { name: string, value?: string }[]
+  protection?: TaskProtection
+  connectivity?: 'CONNECTED' | 'DISCONNECTED'
+  connectivityAt?: number
+  pullStartedAt?: number
+  pullStoppedAt?: number
+  startedAt?: number
+  stoppingAt?: number
+  stoppedAt?: number
+  executionStoppedAt?: number
+  /**
+   * The desired status the instance's agent last acknowledged (the ACS hub sets it on the
+   * payload's ack; an agent reporting STOPPED acknowledges STOPPED). A task leaves
+   * `TaskStore.byContainerInstance` once it is STOPPED and its STOPPED was acknowledged.
+   */
+  acknowledgedStatus?: DesiredStatus
 }
+
+// --- the Task shape -----------------------------------------------------------------------
+
+/** A container as DescribeTasks shows it. */
+function toWireContainer (task: TaskRecord, c: ContainerRecord): Record<string, unknown> {
+  return withoutUndefined({
+    containerArn: c.containerArn,
+    taskArn: task.taskArn,
+    name: c.name,
+    image: c.image,
+    imageDigest: c.imageDigest,
+    runtimeId: c.runtimeId,
+    lastStatus: c.lastStatus,
+    exitCode: c.exitCode,
+    reason: c.reason,
+    networkBindings: c.networkBindings,
+    networkInterfaces: c.networkInterfaces,
+    healthStatus: c.healthStatus ?? 'UNKNOWN',
+    cpu: c.cpu,
+    memory: c.memory,
+    memoryReservation: c.memoryReservation
+  })
+}
+
+/**
+ * The `Task` shape (reference §5.5). `tags` is empty unless DescribeTasks was asked for TAGS
+ * (RunTask and StartTask answer with the tags given).
+ */
+export function toWireTask (t: TaskRecord, tags: { key?: string, value?: string }[] = []):
+  Record<string, unknown> {
+  return withoutUndefined({
+    attachments: t.attachments,
+    attributes: t.attributes,
+    availabilityZone: t.availabilityZone,
+    capacityProviderName: t.capacityProviderName,
+    clusterArn: t.clusterArn,
+    connectivity: t.connectivity,
+    connectivityAt: t.connectivityAt,
+    containerInstanceArn: t.containerInstanceArn,
+    containers: t.containers.map(c => toWireContainer(t, c)),
+    cpu: t.cpu,
+    createdAt: t.createdAt,
+    desiredStatus: t.desiredStatus,
+    enableExecuteCommand: t.enableExecuteCommand,
+    ephemeralStorage: t.ephemeralStorage,
+    executionStoppedAt: t.executionStoppedAt,
+    group: t.group,
+    healthStatus: t.healthStatus,
+    lastStatus: t.lastStatus,
+    launchType: t.launchType,
+    memory: t.memory,
+    overrides: t.overrides,
+    platformVersion: t.platformVersion,
+    platformFamily: t.platformFamily,
+    pullStartedAt: t.pullStartedAt,
+    pullStoppedAt: t.pullStoppedAt,
+    startedAt: t.startedAt,
+    startedBy: t.startedBy,
+    stopCode: t.stopCode,
+    stoppedAt: t.stoppedAt,
+    stoppedReason: t.stoppedReason,
+    stoppingAt: t.stoppingAt,
+    tags,
+    taskArn: t.taskArn,
+    taskDefinitionArn: t.taskDefinitionArn,
+    version: t.version
+  })
+}
+
+const withoutUndefined = (o: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))

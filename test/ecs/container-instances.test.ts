@@ -424,7 +424,7 @@ describe('ListAttributes', () => {
 describe('DiscoverPollEndpoint', () => {
   it("answers the emulator's own URL for ACS, TCS and Service Connect", async () => {
     const out = await t.ecs.send(new DiscoverPollEndpointCommand({ cluster: 'web' }))
-    expect(out).toMatchObject({ endpoint: `${t.emu.url}/`, telemetryEndpoint: `${t.emu.url}/`, serviceConnectEndpoint: `${t.emu.url}/` })
+    expect(out).toMatchObject({ endpoint: `${t.emu.url}/acs/`, telemetryEndpoint: `${t.emu.url}/tcs/`, serviceConnectEndpoint: `${t.emu.url}/` })
   })
 })
 

@@ -1,0 +1,313 @@
+/**
+ * How a task's state moves once it exists: the agent's reports (task, container and
+ * attachment state changes, container health) and StopTask, as pure functions over the
+ * record; `commitTask` saves a change with what it does to the task's container instance
+ * (counts, and the reservation returned on STOPPED) in one transaction. Each change bumps
+ * `version`. Reference §5.1–5.3.
+ */
+import type { Emulator } from '../emulator.js'
+import { adjustResources } from './placement.js'
+import type {
+  AttachmentDetail, ContainerRecord, HealthStatus, NetworkBinding, TaskRecord, TaskStatus,
+  TaskStopCode
+} from './task.js'
+
+/** A container's health as the agent publishes it over TCS (`PublishHealthRequest`). */
+export interface ContainerHealth {
+  containerName: string
+  healthStatus: HealthStatus
+  /** When the status began (epoch seconds, or a Date). Not kept. */
+  statusSince?: number | Date
+}
+
+/**
+ * Sets the named containers' `healthStatus`, then the task's: UNHEALTHY when any essential
+ * container is, HEALTHY when every essential container is HEALTHY, UNKNOWN otherwise (the
+ * priority AWS documents), over the essential containers that have a health check. A task
+ * that is not known (or already STOPPED) is left alone.
+ */
+export function applyContainerHealth (emulator: Emulator, taskArn: string,
+  containers: ContainerHealth[]): TaskRecord | undefined {
+  const task = emulator.ecs.tasks.byArn(taskArn)
+  if (task === undefined || task.lastStatus === 'STOPPED') return undefined
+  const byName = new Map(containers.map(c => [c.containerName, c.healthStatus]))
+  const updated: ContainerRecord[] = task.containers.map(c => {
+    const health = byName.get(c.name)
+    return health === undefined ? c : { ...c, healthStatus: health }
+  })
+  const healthStatus = taskHealth(updated)
+  const changed = updated.some((c, i) => c.healthStatus !== task.containers[i].healthStatus) ||
+    healthStatus !== task.healthStatus
+  if (!changed) return task
+  const next = { ...task, containers: updated, healthStatus, version: task.version + 1 }
+  emulator.ecs.tasks.save(next)
+  return next
+}
+
+export function taskHealth (containers: ContainerRecord[]): HealthStatus {
+  const essential = containers.filter(c => c.essential)
+  if (essential.some(c => c.healthStatus === 'UNHEALTHY')) return 'UNHEALTHY'
+  const checked = essential.filter(c => c.healthCheck === true)
+  if (checked.length > 0 && checked.every(c => c.healthStatus === 'HEALTHY')) return 'HEALTHY'
+  return 'UNKNOWN'
+}
+
+// --- the agent's reports ------------------------------------------------------------------
+
+/** Timestamps arrive as epoch seconds (JSON) or text; kept as epoch seconds. */
+export type Timestamp = number | string | Date
+
+export interface ContainerStateChange {
+  containerName?: string
+  imageDigest?: string
+  runtimeId?: string
+  exitCode?: number
+  networkBindings?: NetworkBinding[]
+  reason?: string
+  status?: string
+}
+
+export interface AttachmentStateChange {
+  attachmentArn: string
+  status: string
+  /**
+   * Not in ECS's wire shape: this emulator's agent adds the address Docker gave the task
+   * (the real ECS knows it from EC2). It becomes the ENI's `privateIPv4Address`.
+   */
+  privateIPv4Address?: string
+}
+
+export interface TaskStateChange {
+  status?: string
+  reason?: string
+  containers?: ContainerStateChange[]
+  attachments?: AttachmentStateChange[]
+  pullStartedAt?: Timestamp
+  pullStoppedAt?: Timestamp
+  executionStoppedAt?: Timestamp
+}
+
+export const STOP_REASONS = {
+  user: 'Task stopped by user',
+  essential: 'Essential container in task exited'
+} as const
+
+const RANK: Record<TaskStatus, number> = {
+  PROVISIONING: 0, PENDING: 1, ACTIVATING: 2, RUNNING: 3, DEACTIVATING: 4, STOPPING: 5,
+  DEPROVISIONING: 6, STOPPED: 7
+}
+
+/** The agent's task statuses: only RUNNING and STOPPED are its own; the rest read as PENDING. */
+function reportedStatus (status: string | undefined): TaskStatus | undefined {
+  if (status === undefined || status === '') return undefined
+  if (status === 'RUNNING' || status === 'STOPPED') return status
+  return 'PENDING'
+}
+
+const seconds = (t: Timestamp | undefined): number | undefined => {
+  if (t === undefined) return undefined
+  if (typeof t === 'number') return t
+  const ms = t instanceof Date ? t.getTime() : Date.parse(t)
+  return Number.isNaN(ms) ? undefined : ms / 1000
+}
+
+/**
+ * What the agent reported, applied: the containers, the attachments, the pull and execution
+ * times, and the task status when it moves forward (a late PENDING after RUNNING is ignored).
+ * A STOPPED task changes no more.
+ */
+export function reportTask (task: TaskRecord, change: TaskStateChange, now: Date): TaskRecord {
+  if (task.lastStatus === 'STOPPED') return task
+  let next: TaskRecord = {
+    ...task,
+    pullStartedAt: task.pullStartedAt ?? seconds(change.pullStartedAt),
+    pullStoppedAt: task.pullStoppedAt ?? seconds(change.pullStoppedAt),
+    executionStoppedAt: task.executionStoppedAt ?? seconds(change.executionStoppedAt)
+  }
+  for (const c of change.containers ?? []) next = reportContainer(next, c, now)
+  for (const a of change.attachments ?? []) next = reportAttachment(next, a)
+  const status = reportedStatus(change.status)
+  if (status !== undefined && RANK[status] > RANK[next.lastStatus]) {
+    next = moveTo(next, status, change.reason, now)
+  }
+  return changed(task, next)
+}
+
+/** One container's report; an essential container that stops stops a running task. */
+export function reportContainer (task: TaskRecord, c: ContainerStateChange,
+  now: Date): TaskRecord {
+  if (task.lastStatus === 'STOPPED') return task
+  const containers = task.containers.map(x => x.name !== c.containerName ? x : {
+    ...x,
+    lastStatus: containerStatus(c.status) ?? x.lastStatus,
+    runtimeId: c.runtimeId ?? x.runtimeId,
+    imageDigest: c.imageDigest ?? x.imageDigest,
+    exitCode: c.exitCode ?? x.exitCode,
+    reason: c.reason ?? x.reason,
+    networkBindings: c.networkBindings ?? x.networkBindings
+  })
+  const next = { ...task, containers }
+  const exited = containers.find(x => x.name === c.containerName)
+  const essentialExit = exited?.essential === true && exited.lastStatus === 'STOPPED'
+  if (!essentialExit || task.startedAt === undefined) return next
+  return requestStop(next, 'EssentialContainerExited', STOP_REASONS.essential, now)
+}
+
+function containerStatus (status: string | undefined): string | undefined {
+  if (status === undefined || status === '') return undefined
+  return status === 'RUNNING' || status === 'STOPPED' ? status : 'PENDING'
+}
+
+/** An ENI attachment's status (and address), named by its ARN (`…:attachment/ID`) or its id. */
+export function reportAttachment (task: TaskRecord, a: AttachmentStateChange): TaskRecord {
+  const id = a.attachmentArn.split('/').pop()
+  const ip = typeof a.privateIPv4Address === 'string' ? a.privateIPv4Address : undefined
+  const attachments = task.attachments.map(x => x.id !== id ? x : {
+    ...x,
+    status: a.status,
+    details: ip === undefined ? x.details : withAddress(x.details, ip, task.region)
+  })
+  const networkInterfaces = [{ attachmentId: id, privateIpv4Address: ip }]
+  const containers = ip === undefined || id === undefined
+    ? task.containers
+    : task.containers.map(c => ({ ...c, networkInterfaces }))
+  return { ...task, attachments, containers }
+}
+
+function withAddress (details: AttachmentDetail[], ip: string, region: string): AttachmentDetail[] {
+  const domain = region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`
+  const dns = `ip-${ip.replaceAll('.', '-')}.${domain}`
+  const kept = details.filter(d => d.name !== 'privateDnsName' && d.name !== 'privateIPv4Address')
+  return [...kept, { name: 'privateDnsName', value: dns },
+    { name: 'privateIPv4Address', value: ip }]
+}
+
+function moveTo (task: TaskRecord, status: TaskStatus, reason: string | undefined,
+  now: Date): TaskRecord {
+  const at = now.getTime() / 1000
+  const reached: TaskRecord = {
+    ...task,
+    lastStatus: status,
+    connectivity: 'CONNECTED',
+    connectivityAt: task.connectivityAt ?? at
+  }
+  if (status === 'RUNNING') {
+    return {
+      ...reached,
+      startedAt: task.startedAt ?? at,
+      attachments: task.attachments.map(a => ({ ...a, status: 'ATTACHED' })),
+      containers: task.containers.map(c =>
+        c.lastStatus === 'PENDING' ? { ...c, lastStatus: 'RUNNING' } : c)
+    }
+  }
+  return status === 'STOPPED' ? finish(reached, reason, at) : reached
+}
+
+/**
+ * STOPPED, as the agent reports it. A task that was not asked to stop stopped by itself:
+ * before it ran, it failed to start (the agent's reason is the stopped reason); after, an
+ * essential container exited.
+ */
+function finish (task: TaskRecord, reason: string | undefined, at: number): TaskRecord {
+  const started = task.startedAt !== undefined
+  const failure = reason ?? task.containers.find(c => c.reason !== undefined)?.reason
+  const stop = task.stopCode !== undefined
+    ? { stopCode: task.stopCode, stoppedReason: task.stoppedReason }
+    : started
+      ? { stopCode: 'EssentialContainerExited' as const, stoppedReason: STOP_REASONS.essential }
+      : { stopCode: 'TaskFailedToStart' as const, stoppedReason: failure }
+  return {
+    ...task,
+    ...stop,
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+    acknowledgedStatus: 'STOPPED',
+    healthStatus: 'UNKNOWN',
+    stoppingAt: task.stoppingAt ?? at,
+    executionStoppedAt: task.executionStoppedAt ?? at,
+    stoppedAt: at,
+    containers: task.containers.map(c => ({ ...c, lastStatus: 'STOPPED' })),
+    attachments: task.attachments.map(a => ({ ...a, status: 'DELETED' }))
+  }
+}
+
+/**
+ * Asks the task to stop: desired STOPPED, with the code and reason of the first request
+ * (a second StopTask changes nothing). `lastStatus` stays until the agent reports.
+ */
+export function requestStop (task: TaskRecord, stopCode: TaskStopCode, reason: string,
+  now: Date): TaskRecord {
+  if (task.desiredStatus === 'STOPPED') return task
+  return {
+    ...task,
+    desiredStatus: 'STOPPED',
+    stopCode,
+    stoppedReason: reason,
+    stoppingAt: now.getTime() / 1000,
+    version: task.version + 1
+  }
+}
+
+/** `next` with its version bumped, when anything changed. */
+function changed (before: TaskRecord, next: TaskRecord): TaskRecord {
+  const { version: _a, ...was } = before
+  const { version: _b, ...is } = next
+  if (JSON.stringify(was) === JSON.stringify(is)) return before
+  return { ...next, version: before.version + 1 }
+}
+
+// --- committing ---------------------------------------------------------------------------
+
+type Bucket = 'running' | 'pending' | 'none'
+
+const bucket = (s: TaskStatus): Bucket =>
+  s === 'RUNNING' ? 'running' : s === 'STOPPED' ? 'none' : 'pending'
+
+/**
+ * Saves the task and, on its container instance, moves it between the pending and running
+ * counts and gives its reservation back when it reached STOPPED: one transaction.
+ */
+export function commitTask (emulator: Emulator, before: TaskRecord, after: TaskRecord): void {
+  if (before === after) return
+  emulator.db.transaction(() => {
+    emulator.ecs.tasks.save(after)
+    const arn = after.containerInstanceArn
+    if (arn === undefined) return
+    const store = emulator.ecs.containerInstances
+    const instance = store.get(after, after.cluster, arn.split('/').pop()!)
+    if (instance === undefined) return
+    const from = bucket(before.lastStatus)
+    const to = bucket(after.lastStatus)
+    if (from === to) return
+    let next = { ...instance }
+    if (from === 'running') next.runningTasksCount--
+    if (from === 'pending') next.pendingTasksCount--
+    if (to === 'running') next.runningTasksCount++
+    if (to === 'pending') next.pendingTasksCount++
+    if (to === 'none' && after.reservation !== undefined) {
+      next = adjustResources(next, after.reservation, -1)
+    }
+    next.runningTasksCount = Math.max(0, next.runningTasksCount)
+    next.pendingTasksCount = Math.max(0, next.pendingTasksCount)
+    store.save(next)
+  })()
+}
+
+// --- the decision that stopped a task -----------------------------------------------------
+
+/**
+ * For a task that failed to start: the newest denied decision, since the task was created, of
+ * the session that prepared it: `assumed-role/EXECUTION_ROLE/TASK_ID`, or without an
+ * execution role the agent's (instance role) session, `agentPrincipal`.
+ */
+export function stopDecision (emulator: Emulator, task: TaskRecord,
+  agentPrincipal: string | undefined): string | undefined {
+  if (task.stopCode !== 'TaskFailedToStart') return undefined
+  const role = task.executionRoleArn?.split('/').pop()
+  const principal = role === undefined
+    ? agentPrincipal
+    : `arn:aws:sts::${task.account}:assumed-role/${role}/${task.id}`
+  if (principal === undefined) return undefined
+  const decisions = emulator.decisions.query({ principal, since: task.createdAt, limit: 200 })
+  return decisions.find(d => d.decision !== 'Allow')?.id
+}
