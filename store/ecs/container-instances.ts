@@ -35,6 +35,7 @@ export class ContainerInstanceStore {
   readonly #count
   readonly #insert
   readonly #update
+  readonly #disconnectAll
   #seq = Date.now()
 
   constructor (db: Db) {
@@ -54,6 +55,10 @@ export class ContainerInstanceStore {
     this.#update = db.prepare(`UPDATE ecs_container_instances_v1
       SET ec2_instance_id = @ec2, status = @status, doc = @doc
       WHERE account = @account AND region = @region AND cluster = @cluster AND id = @id`)
+    this.#disconnectAll = db.prepare(`UPDATE ecs_container_instances_v1
+      SET doc = json_set(doc, '$.agentConnected', json('false'),
+        '$.version', json_extract(doc, '$.version') + 1)
+      WHERE json_extract(doc, '$.agentConnected') = 1`)
   }
 
   get (scope: Scope, cluster: string, id: string): ContainerInstanceRecord | undefined {
@@ -85,6 +90,14 @@ export class ContainerInstanceStore {
 
   save (i: ContainerInstanceRecord): void {
     this.#update.run(this.#row(i))
+  }
+
+  /**
+   * Every instance that shows `agentConnected: true` becomes false (its version bumped): on
+   * start no agent holds a session yet. Returns how many changed.
+   */
+  disconnectAll (): number {
+    return this.#disconnectAll.run().changes
   }
 
   #row (i: ContainerInstanceRecord): Record<string, unknown> {
