@@ -19,8 +19,11 @@ import { ecr } from './ecr/index.js'
 import { VERSION } from '../src/version.js'
 import { attachAgentSockets } from './acs.js'
 import { registerInstanceRoutes } from './ec2/instances-route.js'
+import { efs } from './efs/index.js'
+import { registerEfsRoutes } from './efs/mount-route.js'
+import { ec2 } from './ec2/index.js'
 
-export const SERVICES: readonly Service[] = [ecs, iam, sts, logs, secretsmanager, ssm, ecr]
+export const SERVICES: readonly Service[] = [ecs, iam, sts, logs, secretsmanager, ssm, ecr, ec2, efs]
 
 /** 10 MiB: larger bodies get AWS's framework error, never reach a handler. */
 export const MAX_BODY = 10 * 1024 * 1024
@@ -61,6 +64,7 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
   }))
 
   registerInstanceRoutes(app, emulator)
+  registerEfsRoutes(app, emulator)
 
   app.post('/_emulator/reset', async () => {
     emulator.reset()
@@ -84,6 +88,27 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
     }
   })
 
+  app.get('/_emulator/decisions/:id', async (req, reply) => {
+    const found = emulator.decisions.get((req.params as { id: string }).id)
+    return found ?? reply.code(404).send({ message: 'No such decision' })
+  })
+
+  // Why a task stopped: its stop code and reason, and the decision whose denial caused it.
+  app.get('/_emulator/tasks', async (req, reply) => {
+    const arn = (req.query as { arn?: string }).arn
+    const task = arn === undefined ? undefined : emulator.ecs.tasks.byArn(arn)
+    if (task === undefined) return reply.code(404).send({ message: 'No such task (give ?arn=TASK_ARN)' })
+    return {
+      taskArn: task.taskArn,
+      lastStatus: task.lastStatus,
+      desiredStatus: task.desiredStatus,
+      stopCode: task.stopCode,
+      stoppedReason: task.stoppedReason,
+      stoppedBy: task.stoppedDecisionId === undefined ? undefined : emulator.decisions.get(task.stoppedDecisionId),
+      decisions: emulator.decisions.query({ onBehalfOf: task.taskArn, limit: 100 })
+    }
+  })
+
   app.setErrorHandler((err: Error & { statusCode?: number, code?: string }, req, reply) => {
     const query = /x-www-form-urlencoded/i.test(String(req.headers['content-type'] ?? ''))
     const error = new AwsError(query ? 'MalformedQueryString' : 'SerializationException', err.message, err.statusCode ?? 400)
@@ -103,7 +128,11 @@ function send (reply: FastifyReply, res: { status: number, headers: Record<strin
   reply.code(res.status).headers(res.headers).send(res.body)
 }
 
-const isAwsPath = (url: string | undefined): boolean => url === '/' || url?.startsWith('/?') === true
+/** restJson1 services (EFS) have their own paths, all under their API version. */
+const REST_PREFIXES = ['/2015-02-01/']
+
+const isAwsPath = (url: string | undefined): boolean => url === '/' || url?.startsWith('/?') === true ||
+  REST_PREFIXES.some(p => url?.startsWith(p) === true)
 
 /** Reads the body (at most MAX_BODY bytes), runs the pipeline and writes its answer. */
 function awsEndpoint (pipeline: Pipeline, emulator: Emulator) {

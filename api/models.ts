@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { AwsError, validationMessage } from './errors.js'
 
-export interface MemberRef { shape: string, locationName?: string, flattened?: boolean }
+export interface MemberRef { shape: string, locationName?: string, queryName?: string, flattened?: boolean }
 
 export interface Shape {
   type: 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'float' | 'double' |
@@ -33,7 +33,7 @@ export interface OperationModel {
 
 export interface ServiceModel {
   metadata: {
-    protocol: 'json' | 'query'
+    protocol: 'json' | 'query' | 'ec2'
     targetPrefix?: string
     apiVersion: string
     signingName?: string
@@ -60,49 +60,71 @@ const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1)
 
 // --- query protocol input ---------------------------------------------------------------
 
+/**
+ * How parameter names are formed. The query protocol uses the member's locationName (or its
+ * name) and `.member.N` for list items unless flattened; EC2 uses the member's queryName, else
+ * its locationName with a capital first letter, and every list is flattened (`Filter.1.Name`).
+ */
+interface QueryStyle {
+  name (member: string, ref: MemberRef): string
+  flattened (ref: MemberRef, shape: Shape): boolean
+}
+
+const QUERY_STYLE: QueryStyle = {
+  name: (member, ref) => ref.locationName ?? member,
+  flattened: (ref, shape) => (ref.flattened ?? shape.flattened) === true
+}
+
+const EC2_STYLE: QueryStyle = {
+  name: (member, ref) => ref.queryName ??
+    (ref.locationName === undefined ? member : ref.locationName.charAt(0).toUpperCase() + ref.locationName.slice(1)),
+  flattened: () => true
+}
+
 /** Builds the operation's input structure from flat `A.member.1.B=...` query parameters. */
 export function readQueryInput (model: ServiceModel, shapeName: string | undefined,
   params: Record<string, string>): Record<string, unknown> {
   if (shapeName === undefined) return {}
-  return readStructure(model, model.shapes[shapeName], '', params) ?? {}
+  const style = model.metadata.protocol === 'ec2' ? EC2_STYLE : QUERY_STYLE
+  return readStructure(model, style, model.shapes[shapeName], '', params) ?? {}
 }
 
-function readValue (model: ServiceModel, ref: MemberRef, prefix: string,
+function readValue (model: ServiceModel, style: QueryStyle, ref: MemberRef, prefix: string,
   params: Record<string, string>): unknown {
   const shape = model.shapes[ref.shape]
   switch (shape.type) {
-    case 'structure': return readStructure(model, shape, `${prefix}.`, params)
-    case 'list': return readList(model, shape, prefix, params, ref.flattened ?? shape.flattened)
-    case 'map': return readMap(model, shape, prefix, params)
-    default: return params[prefix] === undefined ? undefined : scalar(shape, params[prefix], prefix)
+    case 'structure': return readStructure(model, style, shape, `${prefix}.`, params)
+    case 'list': return readList(model, style, shape, prefix, params, style.flattened(ref, shape))
+    case 'map': return readMap(model, style, shape, prefix, params)
+    default: return params[prefix] === undefined ? undefined : scalar(model, shape, params[prefix], prefix)
   }
 }
 
-function readStructure (model: ServiceModel, shape: Shape, prefix: string,
+function readStructure (model: ServiceModel, style: QueryStyle, shape: Shape, prefix: string,
   params: Record<string, string>): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {}
   let found = false
   for (const [name, ref] of Object.entries(shape.members ?? {})) {
-    const value = readValue(model, ref, prefix + (ref.locationName ?? name), params)
+    const value = readValue(model, style, ref, prefix + style.name(name, ref), params)
     if (value !== undefined) { out[name] = value; found = true }
   }
   return found || prefix === '' ? out : undefined
 }
 
-function readList (model: ServiceModel, shape: Shape, prefix: string,
-  params: Record<string, string>, flattened?: boolean): unknown[] | undefined {
-  const base = flattened === true ? prefix : `${prefix}.${shape.member?.locationName ?? 'member'}`
+function readList (model: ServiceModel, style: QueryStyle, shape: Shape, prefix: string,
+  params: Record<string, string>, flattened: boolean): unknown[] | undefined {
+  const base = flattened ? prefix : `${prefix}.${shape.member?.locationName ?? 'member'}`
   if (params[prefix] === '') return [] // `Tags=` is how the query protocol sends an empty list
   const out: unknown[] = []
   for (let i = 1; ; i++) {
-    const value = readValue(model, shape.member!, `${base}.${i}`, params)
+    const value = readValue(model, style, shape.member!, `${base}.${i}`, params)
     if (value === undefined) break
     out.push(value)
   }
   return out.length > 0 ? out : undefined
 }
 
-function readMap (model: ServiceModel, shape: Shape, prefix: string,
+function readMap (model: ServiceModel, style: QueryStyle, shape: Shape, prefix: string,
   params: Record<string, string>): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {}
   const keyName = shape.key?.locationName ?? 'key'
@@ -110,15 +132,19 @@ function readMap (model: ServiceModel, shape: Shape, prefix: string,
   for (let i = 1; ; i++) {
     const key = params[`${prefix}.entry.${i}.${keyName}`]
     if (key === undefined) break
-    out[key] = readValue(model, shape.value!, `${prefix}.entry.${i}.${valueName}`, params)
+    out[key] = readValue(model, style, shape.value!, `${prefix}.entry.${i}.${valueName}`, params)
   }
   return Object.keys(out).length > 0 ? out : undefined
 }
 
-function scalar (shape: Shape, text: string, where: string): unknown {
+function scalar (model: ServiceModel, shape: Shape, text: string, where: string): unknown {
   switch (shape.type) {
     case 'integer': case 'long': case 'float': case 'double': {
       const n = Number(text)
+      if ((text.trim() === '' || Number.isNaN(n)) && model.metadata.protocol === 'ec2') {
+        // (unconfirmed) EC2's wording for a parameter that is not a number
+        throw new AwsError('InvalidParameterValue', `Invalid value '${text}' for ${where}`)
+      }
       if (text.trim() === '' || Number.isNaN(n)) {
         throw new AwsError('ValidationError', validationMessage([
           `Value '${text}' at '${lowerFirst(where)}' failed to satisfy constraint: Member must be a number`]))
@@ -203,9 +229,17 @@ const serialization = (message: string): AwsError => new AwsError('Serialization
 
 const patterns = new Map<string, RegExp | null>()
 
+/**
+ * Model patterns are Java regular expressions: most compile with the `u` flag (for `\p{L}`);
+ * some (EFS's `(\/(?!\.)+...)`, a quantified lookahead) only without it.
+ */
+function compilePattern (source: string, flags: string): RegExp | null {
+  try { return new RegExp(`^(?:${source})$`, flags) } catch { return null }
+}
+
 function pattern (source: string): RegExp | null {
   if (!patterns.has(source)) {
-    try { patterns.set(source, new RegExp(`^(?:${source})$`, 'su')) } catch { patterns.set(source, null) }
+    patterns.set(source, compilePattern(source, 'su') ?? compilePattern(source, 's'))
   }
   return patterns.get(source)!
 }

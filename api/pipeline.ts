@@ -9,8 +9,9 @@ import { F, type Logger } from '../src/log.js'
 import type { Caller } from '../src/iam/identity.js'
 import { AwsError, isAwsError } from './errors.js'
 import { checkJsonTypes, constraintFailures, loadModel, readQueryInput, writeXml, escapeXml, type ServiceModel } from './models.js'
-import { ACCESS_DENIED, type Check, type Operation, type OperationContext, type Service } from './registry.js'
-import { MESSAGES, authError, checkScopeAndClock, readSignature, verifySignature, type SignatureInfo, type SignedRequest } from './sigv4.js'
+import { ACCESS_DENIED, type Check, type Operation, type OperationContext, type Service, type WireProtocol } from './registry.js'
+import { MESSAGES, authError, checkScopeAndClock, readSignature, verifySignature, type Protocol, type SignatureInfo, type SignedRequest } from './sigv4.js'
+import { RestRouter, readRestInput, restJsonError, restJsonResponse, type RestRoute } from './rest-json.js'
 
 export interface AwsHttpRequest extends SignedRequest {
   sourceIp: string
@@ -32,12 +33,15 @@ interface Routed {
   operation: string
   /** Query parameters (query protocol), or undefined for JSON. */
   params?: Record<string, string>
+  /** The URI match (restJson1). */
+  rest?: RestRoute
 }
 
 export class Pipeline {
   readonly #byTarget = new Map<string, Service>()
   readonly #byVersion = new Map<string, Service>()
   readonly #bySigningName = new Map<string, Service>()
+  readonly #rest: [Service, RestRouter][] = []
 
   constructor (private readonly emulator: Emulator, private readonly services: readonly Service[],
     private readonly onResponse?: (r: Recorded) => void) {
@@ -49,6 +53,7 @@ export class Pipeline {
       if (s.targetPrefix !== undefined) this.#byTarget.set(s.targetPrefix, s)
       if (s.version !== undefined) this.#byVersion.set(s.version, s)
       this.#bySigningName.set(s.signingName, s)
+      if (s.protocol === 'rest-json') this.#rest.push([s, new RestRouter(model)])
     }
   }
 
@@ -63,7 +68,7 @@ export class Pipeline {
       return res
     } catch (e) {
       const protocol = routed?.service.protocol ?? guessProtocol(req)
-      const error = this.#asAwsError(e, routed, requestId)
+      const error = inEc2Words(this.#asAwsError(e, routed, requestId), protocol)
       const res = errorResponse(error, protocol, requestId, routed?.service.xmlNamespace,
         routed === undefined ? undefined : messageKey(loadModel(routed.service.model), error.code))
       if (routed !== undefined) {
@@ -78,7 +83,7 @@ export class Pipeline {
     const model = loadModel(service.model)
 
     // authenticate
-    const sig = readSignature(req, service.protocol)
+    const sig = readSignature(req, signatureProtocol(service))
     const caller = await this.#authenticate(req, sig, service, now)
     const op = service.operations[name]
     if (op === undefined) throw this.#notImplemented(service, name)
@@ -86,7 +91,9 @@ export class Pipeline {
 
     // decode and validate
     const opModel = model.operations[name]
-    const input = routed.params === undefined
+    const input = routed.rest !== undefined
+      ? readRestInput(model, opModel.input?.shape, routed.rest, req.headers, req.body)
+      : routed.params === undefined
       ? decodeJson(req.body, model, opModel.input?.shape)
       : readQueryInput(model, opModel.input?.shape, routed.params)
     const failures = constraintFailures(model, opModel.input?.shape, input, service.checkPatterns)
@@ -98,12 +105,16 @@ export class Pipeline {
     const output = await invoke(op, input, ctx, `${service.actionPrefix}:${name}`)
 
     // encode
-    return routed.params === undefined
-      ? jsonResponse(output, requestId)
+    if (routed.rest !== undefined) return restJsonResponse(model, name, output, requestId)
+    if (routed.params === undefined) return jsonResponse(output, requestId)
+    return service.protocol === 'ec2'
+      ? ec2Response(service, name, output ?? {}, requestId)
       : xmlResponse(service, name, output ?? {}, requestId)
   }
 
   #route (req: AwsHttpRequest): Routed {
+    const rest = this.#restRoute(req)
+    if (rest !== undefined) return rest
     const target = header(req, 'x-amz-target')
     if (target !== undefined) {
       const dot = target.lastIndexOf('.')
@@ -114,14 +125,28 @@ export class Pipeline {
     const params = queryParams(req)
     if (params !== undefined && params.Action !== undefined) {
       const service = this.#byVersion.get(params.Version ?? '') ?? this.#byScope(req)
-      if (service === undefined || service.protocol !== 'query') {
+      if (service === undefined || service.protocol === 'json') {
         throw new AwsError('InvalidAction', `Could not find operation ${params.Action} for version ${params.Version ?? 'NO_VERSION_SPECIFIED'}`)
       }
       return { service, operation: params.Action, params }
     }
     const service = this.#byScope(req)
-    if (service?.protocol === 'query') throw new AwsError('MissingAction', 'Missing Action')
+    if (service !== undefined && service.protocol !== 'json') throw new AwsError('MissingAction', 'Missing Action')
     throw new AwsError('UnknownOperationException', '')
+  }
+
+  /**
+   * restJson1 services are found by method and path (any path but `/`); a path signed for
+   * one that names none of its operations is UnknownOperationException.
+   */
+  #restRoute (req: AwsHttpRequest): Routed | undefined {
+    if (this.#rest.length === 0 || req.url === '/' || req.url.startsWith('/?')) return undefined
+    for (const [service, router] of this.#rest) {
+      const rest = router.match(req.method, req.url)
+      if (rest !== undefined) return { service, operation: rest.operation, rest }
+    }
+    if (this.#byScope(req)?.protocol === 'rest-json') throw new AwsError('UnknownOperationException', '', 404)
+    return undefined
   }
 
   #byScope (req: AwsHttpRequest): Service | undefined {
@@ -132,7 +157,7 @@ export class Pipeline {
   async #authenticate (req: AwsHttpRequest, sig: SignatureInfo | undefined, service: Service,
     now: Date): Promise<Caller> {
     const { identity, config } = this.emulator
-    const protocol = service.protocol
+    const protocol = signatureProtocol(service)
     if (config.auth === 'open') {
       if (sig === undefined) return identity.openCaller()
       const r = identity.resolve(sig.accessKeyId, sig.sessionToken, now)
@@ -171,11 +196,14 @@ export class Pipeline {
         ctx.authorized = true
         for (const c of Array.isArray(checks) ? checks : [checks]) {
           const verdict = emulator.authorizer.check(caller.principal, c.action, c.resource, c.context ?? {}, {
-            requestId, region, sourceIp, now, onBehalfOf: c.onBehalfOf, session: caller.session
+            requestId, region, sourceIp, now, session: caller.session,
+            // A task's own sessions (execution role, task role) act for the task.
+            onBehalfOf: c.onBehalfOf ?? caller.session?.onBehalfOf
           }, c.resourcePolicies)
           if (!verdict.allowed) {
             const [code, status] = ACCESS_DENIED[service.protocol]
-            const error = new AwsError(code, verdict.record.message ?? '', status)
+            const message = service.denialMessage?.(verdict.record) ?? verdict.record.message ?? ''
+            const error = new AwsError(code, message, status)
             error.decisionId = verdict.record.id
             throw error
           }
@@ -190,7 +218,10 @@ export class Pipeline {
     const known = model.operations[name] !== undefined
     this.emulator.log.warn({ [F.service]: service.name, [F.operation]: name, inModel: known },
       'operation not emulated')
-    return service.protocol === 'json'
+    if (service.protocol === 'ec2') {
+      return new AwsError('InvalidAction', `The action ${name} is not valid for this web service.`)
+    }
+    return service.protocol === 'json' || service.protocol === 'rest-json'
       ? new AwsError('UnknownOperationException', known ? `Operation ${name} is not emulated.` : '')
       : new AwsError('InvalidAction', `Could not find operation ${name} for version ${service.version}`)
   }
@@ -247,6 +278,29 @@ function queryParams (req: AwsHttpRequest): Record<string, string> | undefined {
   return out
 }
 
+/** Signatures (and their errors) are the query protocol's for EC2. */
+const signatureProtocol = (service: Service): Protocol =>
+  service.protocol === 'json' || service.protocol === 'rest-json' ? 'json' : 'query'
+
+/**
+ * EC2 words the authentication failures its own way. (unconfirmed) the answers for a request
+ * without a signature and for an expired session token.
+ */
+const EC2_WORDS: Record<string, [string, string, number]> = {
+  InvalidClientTokenId: ['AuthFailure', 'AWS was not able to validate the provided access credentials', 401],
+  MissingAuthenticationToken: ['MissingParameter', 'The request must contain the parameter AWSAccessKeyId', 400],
+  ExpiredToken: ['RequestExpired', 'Request has expired.', 400],
+  InternalFailure: ['InternalError', 'An internal error has occurred', 500]
+}
+
+function inEc2Words (e: AwsError, protocol: WireProtocol): AwsError {
+  const words = protocol === 'ec2' ? EC2_WORDS[e.code] : undefined
+  if (words === undefined) return e
+  const out = new AwsError(words[0], words[1], words[2], e.fault)
+  out.decisionId = e.decisionId
+  return out
+}
+
 function guessProtocol (req: AwsHttpRequest): 'json' | 'query' {
   return header(req, 'x-amz-target') === undefined && queryParams(req)?.Action !== undefined ? 'query' : 'json'
 }
@@ -270,6 +324,23 @@ function xmlResponse (service: Service, name: string, output: object, requestId:
     headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId },
     body: `<${name}Response xmlns="${service.xmlNamespace}">${result}` +
       `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${name}Response>`
+  }
+}
+
+/**
+ * EC2's answer: the output members straight in `<ActionResponse>`, after `<requestId>`; an
+ * action without output answers `<return>true</return>`.
+ */
+function ec2Response (service: Service, name: string, output: object, requestId: string): AwsHttpResponse {
+  const opModel = loadModel(service.model).operations[name]
+  const members = opModel.output === undefined
+    ? '<return>true</return>'
+    : writeXml(loadModel(service.model), opModel.output.shape, output)
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<${name}Response xmlns="${service.xmlNamespace}">` +
+      `<requestId>${requestId}</requestId>${members}</${name}Response>`
   }
 }
 
@@ -298,8 +369,18 @@ function messageKey (model: ServiceModel, code: string): string {
   return keys.byShape.get(code) ?? keys.usual
 }
 
-export function errorResponse (e: AwsError, protocol: 'json' | 'query', requestId: string,
+export function errorResponse (e: AwsError, protocol: WireProtocol, requestId: string,
   xmlNamespace?: string, messageMember = 'message'): AwsHttpResponse {
+  if (protocol === 'rest-json') return restJsonError(e, requestId)
+  if (protocol === 'ec2') {
+    return {
+      status: e.status,
+      headers: { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId },
+      body: '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>' +
+        `<Code>${escapeXml(e.code)}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors>` +
+        `<RequestID>${requestId}</RequestID></Response>`
+    }
+  }
   if (protocol === 'json') {
     return {
       status: e.status,

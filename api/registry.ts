@@ -6,6 +6,7 @@
 import type { Logger } from '../src/log.js'
 import type { Policy, Principal, RequestContext } from '../src/iam/policy.js'
 import type { Emulator } from '../src/emulator.js'
+import type { DecisionRecord } from '../store/decisions.js'
 import type { Protocol } from './sigv4.js'
 import { AwsError } from './errors.js'
 
@@ -47,12 +48,20 @@ export interface Operation<I = any, O = any> {
   handle (input: I, ctx: OperationContext): O | Promise<O>
 }
 
+/**
+ * The wire protocols: JSON 1.1, the query protocol, and EC2's variant of it (its own parameter
+ * names, `<requestId>` in the answer and `<Response><Errors>` for errors). Signatures are the
+ * query protocol's for EC2 too. `rest-json` is restJson1 (EFS): routed by method and URI
+ * (api/rest-json.ts), signed and failing authentication as JSON services do.
+ */
+export type WireProtocol = Protocol | 'ec2' | 'rest-json'
+
 export interface Service {
   /** Key used in routing and in `GET /_emulator/health`. */
   name: string
   /** File under api/models/. */
   model: string
-  protocol: Protocol
+  protocol: WireProtocol
   signingName: string
   /** IAM action prefix: `ecs`, `iam`, `sts`, `elasticloadbalancing` ... */
   actionPrefix: string
@@ -66,12 +75,17 @@ export interface Service {
   invalidInput (failures: string[]): AwsError
   /** Whether model patterns are enforced on input (query services do; ECS does not). */
   checkPatterns: boolean
+  /** How the service words an access denial, when not as the decision's message (EC2). */
+  denialMessage? (decision: DecisionRecord): string
 }
 
 /** Identity helper that keeps each operation's input and output types checked. */
 export const operation = <I, O>(op: Operation<I, O>): Operation<I, O> => op
 
-export const ACCESS_DENIED: Record<Protocol, [string, number]> = {
+export const ACCESS_DENIED: Record<WireProtocol, [string, number]> = {
   json: ['AccessDeniedException', 400],
-  query: ['AccessDenied', 403]
+  query: ['AccessDenied', 403],
+  ec2: ['UnauthorizedOperation', 403],
+  // EFS answers a denial with HTTP 403.
+  'rest-json': ['AccessDeniedException', 403]
 }

@@ -183,7 +183,9 @@ export async function verifySignature (req: SignedRequest, sig: SignatureInfo, s
     method: req.method,
     protocol: 'http:',
     hostname: String(headers.host ?? 'localhost'),
-    path: safeDecode(path),
+    // The path as sent: signers encode it once more (every service but S3 signs the encoded
+    // path), so a restJson1 label such as an ARN (`%3A`, `%2F`) signs as `%253A`, `%252F`.
+    path,
     query,
     headers,
     body: req.body
@@ -276,10 +278,6 @@ async function presigned (signer: SignatureV4, request: SignerRequest, sig: Sign
 function sameHex (a: string, b: string): boolean {
   if (a.length !== b.length) return false
   return timingSafeEqual(Buffer.from(a), Buffer.from(b))
-}
-
-function safeDecode (path: string): string {
-  try { return decodeURIComponent(path) } catch { return path }
 }
 
 /** `20240101T120000Z` → epoch milliseconds. */

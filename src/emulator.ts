@@ -19,14 +19,18 @@ import { ParameterStore, parametersSchema } from '../store/ssm.js'
 import { RepositoryStore, ecrSchema } from '../store/ecr.js'
 import { TaskStore, tasksSchema } from '../store/ecs/tasks.js'
 import { Ec2Store, ec2Schema } from '../store/ec2.js'
+import { EfsStore, efsSchema } from '../store/efs.js'
+import { EfsStorage } from './efs/storage.js'
 import { AcsHub } from './acs/hub.js'
 import { MetadataService } from './ec2/metadata.js'
+import { ensureBuiltins } from './ec2/builtins.js'
+import type { AgentLauncher } from './ec2/instance.js'
 import { Identity } from './iam/identity.js'
 import { Authorizer } from './iam/authorizer.js'
 
 const SCHEMAS = [decisionsSchema, stsSchema, tagsSchema, iamSchema, clustersSchema,
   taskDefinitionsSchema, containerInstancesSchema, accountSettingsSchema, logsSchema, secretsSchema,
-  parametersSchema, ecrSchema, tasksSchema, ec2Schema]
+  parametersSchema, ecrSchema, tasksSchema, ec2Schema, efsSchema]
 
 export interface EcsStores {
   clusters: ClusterStore
@@ -39,6 +43,14 @@ export interface EcsStores {
 export interface Ec2 {
   store: Ec2Store
   metadata: MetadataService
+  /** Starts the agent of an instance RunInstances launches (set by the CLI). */
+  launcher?: AgentLauncher
+}
+
+export interface Efs {
+  store: EfsStore
+  /** Each file system's data, a directory on this host. */
+  storage: EfsStorage
 }
 
 export class Emulator {
@@ -53,6 +65,7 @@ export class Emulator {
   readonly parameters: ParameterStore
   readonly repositories: RepositoryStore
   readonly ec2: Ec2
+  readonly efs: Efs
   readonly acs: AcsHub
   readonly identity: Identity
   readonly authorizer: Authorizer
@@ -78,7 +91,9 @@ export class Emulator {
     this.identity = new Identity(config, this.iam, this.sessions)
     this.authorizer = new Authorizer(this.iam, this.decisions, config.iam)
     this.ec2 = { store: new Ec2Store(this.db), metadata: new MetadataService(this) }
+    this.efs = { store: new EfsStore(this.db), storage: new EfsStorage(config.dataDir) }
     this.acs = new AcsHub(this)
+    ensureBuiltins(this)
     this.#sweeper = setInterval(() => this.sessions.prune(Date.now() / 1000), 3_600_000).unref()
   }
 
@@ -94,6 +109,8 @@ export class Emulator {
     this.sessions.clear()
     this.tags.clearCache()
     this.iam.clearCaches()
+    this.efs.storage.clear()
+    ensureBuiltins(this)
   }
 
   close (): void {
@@ -102,5 +119,6 @@ export class Emulator {
     void this.ec2.metadata.close()
     this.decisions.flush()
     this.db.close()
+    this.efs.storage.close()
   }
 }

@@ -11,6 +11,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { SSMClient } from '@aws-sdk/client-ssm'
 import { ECRClient } from '@aws-sdk/client-ecr'
+import { EfsClient } from './efs-client.js'
 import pino from 'pino'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { loadConfig, type Config } from '../../src/config.js'
@@ -30,6 +31,8 @@ export interface Clients {
   secretsmanager: SecretsManagerClient
   ssm: SSMClient
   ecr: ECRClient
+  /** (@aws-sdk/client-efs is not installed: a model-driven restJson1 client, test/support/efs-client.ts) */
+  efs: EfsClient
 }
 
 export interface TestEmulator extends RunningServer {
@@ -74,7 +77,8 @@ export async function startEmulator (overrides: Partial<Config> = {}, options: S
       return {
         ecs: new ECSClient(common), iam: new IAMClient(common), sts: new STSClient(common),
         logs: new CloudWatchLogsClient(common), secretsmanager: new SecretsManagerClient(common), ssm: new SSMClient(common),
-        ecr: new ECRClient(common)
+        ecr: new ECRClient(common),
+        efs: new EfsClient(common)
       }
     }
   }
@@ -91,6 +95,7 @@ export interface UsedEmulator {
   readonly secretsmanager: SecretsManagerClient
   readonly ssm: SSMClient
   readonly ecr: ECRClient
+  readonly efs: EfsClient
 }
 
 /**
@@ -123,7 +128,8 @@ export function useEmulator (overrides: Partial<Config> = {}, options: StartOpti
     get logs () { return started().root.logs },
     get secretsmanager () { return started().root.secretsmanager },
     get ssm () { return started().root.ssm },
-    get ecr () { return started().root.ecr }
+    get ecr () { return started().root.ecr },
+    get efs () { return started().root.efs }
   }
 }
 

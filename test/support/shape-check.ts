@@ -16,6 +16,8 @@ export interface MemberRef {
   locationName?: string
   flattened?: boolean
   timestampFormat?: string
+  /** restJson1: where the member travels (`header`, `uri`, ...); absent for body members. */
+  location?: string
 }
 
 export interface Shape {
@@ -39,6 +41,7 @@ export interface Operation {
   input?: { shape: string }
   output?: { shape: string; resultWrapper?: string }
   errors?: string[]
+  http?: { method: string; requestUri: string; responseCode?: number }
 }
 
 export interface ServiceModel {
@@ -100,11 +103,13 @@ export function checkAgainstModel(model: ServiceModel, r: WireResponse): string[
   const op = model.operations[r.operation]
   if (!op) return [`unknown operation '${r.operation}' for service '${r.service}'`]
   const protocol = model.metadata.protocol
-  // JSON protocols send epoch seconds by default, the query protocol ISO-8601.
-  const timestamps = protocol === 'query' ? 'iso8601' : 'unixTimestamp'
+  // JSON protocols send epoch seconds by default, the query protocols ISO-8601.
+  const timestamps = protocol === 'query' || protocol === 'ec2' ? 'iso8601' : 'unixTimestamp'
   const c: Ctx = { model, out: [], timestamps }
   if (protocol === 'json') checkJson(c, op, r)
   else if (protocol === 'query') checkQuery(c, op, r)
+  else if (protocol === 'ec2') checkEc2(c, op, r)
+  else if (protocol === 'rest-json') checkRestJson(c, op, r)
   else c.out.push(`protocol '${protocol}' is not supported by the checker`)
   return c.out
 }
@@ -421,6 +426,8 @@ function child(node: XmlNode, name: string): XmlNode | undefined {
 function xmlNamespaces(c: Ctx): string[] {
   const { xmlNamespace, endpointPrefix, apiVersion } = c.model.metadata
   const ns = typeof xmlNamespace === 'string' ? xmlNamespace : xmlNamespace?.uri
+  // EC2 writes its model's namespace with a trailing slash.
+  if (ns && c.model.metadata.protocol === 'ec2') return [`${ns.replace(/\/$/, '')}/`, ns]
   if (ns) return [ns]
   const rest = `://${endpointPrefix}.amazonaws.com/doc/${apiVersion}/`
   return [`https${rest}`, `http${rest}`]
@@ -662,5 +669,93 @@ function xmlScalarProblem(c: Ctx, ref: MemberRef, shape: Shape, text: string):
     case 'byte': case 'short': case 'integer': case 'long':
       return /^-?\d+$/.test(text) ? intProblem(shape.type, Number(text)) : got
     default: return `shape type '${shape.type}' is not supported by the checker`
+  }
+}
+
+// ---------------------------------------------------------------- ec2 (XML)
+
+// EC2's error codes are not in its model: any dotted code of EC2's form is accepted.
+const EC2_ERROR_CODE = /^[A-Z][A-Za-z0-9]*(\.[A-Z][A-Za-z0-9]*)*$/
+
+function checkEc2(c: Ctx, op: Operation, r: WireResponse): void {
+  expectContentType(c, r, 'text/xml')
+  const root = parseXml(c, r.body)
+  if (!root) return
+  if (r.status >= 400) return checkEc2Error(c, r, root)
+  if (r.status !== 200) c.out.push(`status: expected 200, got ${r.status}`)
+  checkRoot(c, root, `${r.operation}Response`, true)
+  const requestId = child(root, 'requestId')
+  checkRequestId(c, r, requestId, `<${root.name}>`)
+  if (root.kids[0]?.name !== 'requestId') c.out.push(`<${root.name}>: <requestId> must come first`)
+  if (!op.output) {
+    // Actions without output answer <return>true</return>.
+    return xmlAllowOnly(c, root, ['requestId', 'return'], '')
+  }
+  const shape = shapeOf(c, op.output, '')
+  if (shape) xmlStructure(c, shape, root, '', ['requestId'])
+}
+
+function checkEc2Error(c: Ctx, r: WireResponse, root: XmlNode): void {
+  if (root.name !== 'Response') c.out.push(`root element: expected <Response>, got <${root.name}>`)
+  xmlAllowOnly(c, root, ['Errors', 'RequestID'], 'Response')
+  checkRequestId(c, r, child(root, 'RequestID'), '<Response>')
+  const errors = child(root, 'Errors')
+  const list = errors?.kids.filter((k) => k.name === 'Error') ?? []
+  if (!errors || list.length === 0) return void c.out.push('<Response><Errors><Error> missing')
+  xmlAllowOnly(c, errors, ['Error'], 'Errors')
+  for (const e of list) {
+    xmlAllowOnly(c, e, ['Code', 'Message'], 'Error')
+    const code = child(e, 'Code')?.text ?? ''
+    if (!EC2_ERROR_CODE.test(code)) c.out.push(`<Error><Code> '${code}' is not an EC2 error code`)
+    if (child(e, 'Message') === undefined) c.out.push('<Error><Message> missing')
+  }
+  if (r.status >= 500 && !/^(InternalError|Unavailable|ServiceUnavailable|InsufficientInstanceCapacity)$/.test(child(list[0], 'Code')?.text ?? '')) {
+    c.out.push(`status ${r.status} for a client error`)
+  }
+}
+
+// ---------------------------------------------------------------- restJson1
+
+// A success has the operation's responseCode, a JSON body of the output members bound to no
+// location (or no body when there is no output); an error has its code in x-amzn-errortype,
+// the error shape's status, and a body of the shape's members.
+function checkRestJson(c: Ctx, op: Operation, r: WireResponse): void {
+  expectRequestIdHeader(c, r)
+  if (r.status >= 400) {
+    expectContentType(c, r, 'application/json')
+    const body = parseJsonObject(c, r.body)
+    if (body) checkRestJsonError(c, r, body)
+    return
+  }
+  const expected = op.http?.responseCode ?? 200
+  if (r.status !== expected) c.out.push(`status: expected ${expected}, got ${r.status}`)
+  if (!op.output || r.status === 204) {
+    if (r.body !== '' && r.body !== '{}') c.out.push(`body: expected none, got ${JSON.stringify(r.body.slice(0, 80))}`)
+    return
+  }
+  expectContentType(c, r, 'application/json')
+  const body = parseJsonObject(c, r.body)
+  const shape = shapeOf(c, op.output, '')
+  if (body && shape) jsonStructure(c, bodyShape(shape), body, '')
+}
+
+function bodyShape(shape: Shape): Shape {
+  const members = Object.fromEntries(Object.entries(shape.members ?? {}).filter(([, m]) => m.location === undefined))
+  return { ...shape, members, required: (shape.required ?? []).filter((n) => n in members) }
+}
+
+function checkRestJsonError(c: Ctx, r: WireResponse, body: Record<string, unknown>): void {
+  const raw = header(r, 'x-amzn-errortype')
+  if (!raw) return void c.out.push('x-amzn-errortype header missing')
+  const code = raw.split(':')[0]
+  const shape = c.model.shapes[code]
+  if (shape?.exception) {
+    checkErrorStatus(c, shape, r.status)
+    if (typeof body.Message !== 'string' && typeof body.message !== 'string') c.out.push('Message: missing or not a string')
+    return jsonStructure(c, shape, body, '')
+  }
+  if (!COMMON_JSON_ERRORS.has(code)) return void c.out.push(`x-amzn-errortype '${code}' is not an error of ${serviceName(c)}`)
+  for (const key of Object.keys(body)) {
+    if (!['ErrorCode', 'Message', 'message'].includes(key)) report(c, key, 'unknown member')
   }
 }
