@@ -27,9 +27,12 @@ export interface AcsDependency { containerName: string, condition: 'START' | 'CO
 export interface AcsSecret {
   name: string
   valueFrom: string
-  /** `ENVIRONMENT` for container secrets, `MOUNT_POINT`/`LOG_DRIVER` otherwise. */
+  /** `ENVIRONMENT_VARIABLE` on the wire (ACS `SecretType`); `MOUNT_POINT`/`BOOTSTRAP` otherwise. */
   type?: string
-  provider: 'secrets-manager' | 'ssm'
+  /** ACS spells Secrets Manager `asm` (`SecretProvider`); `secrets-manager` is never sent. */
+  provider: 'secrets-manager' | 'asm' | 'ssm'
+  /** `LOG_DRIVER` for a log configuration's secretOptions; absent for the container's own. */
+  target?: 'CONTAINER' | 'LOG_DRIVER'
   region?: string
   containerPath?: string
 }
@@ -81,7 +84,8 @@ export interface AcsElasticNetworkInterface {
   attachmentArn?: string
   ec2Id?: string
   macAddress?: string
-  ipv4Addresses?: { primary?: boolean, address?: string }[]
+  /** ACS names the address `privateAddress` (`IPv4AddressAssignment`). */
+  ipv4Addresses?: { primary?: boolean, address?: string, privateAddress?: string }[]
   subnetGatewayIpv4Address?: string
 }
 

@@ -34,6 +34,11 @@ export interface ContainerStateChange {
 export interface AttachmentStateChange {
   attachmentArn: string
   status: 'ATTACHED' | 'DETACHED'
+  /**
+   * The address the task got (awsvpc: its pause container's address on the agent's network);
+   * not in ECS's wire shape: the control plane reports it as the ENI's private address.
+   */
+  privateIPv4Address?: string
 }
 
 /** One SubmitTaskStateChange's worth. */
@@ -75,6 +80,13 @@ export interface TaskEngineOptions {
   /** Extra labels put on every container and network the engine makes. */
   labels: Record<string, string>
   dataDir: string
+  /** The instance's Availability Zone, for task metadata (`AvailabilityZone`); omitted if unset. */
+  availabilityZone?: string
+  /**
+   * How long a stopped task's containers are kept before they are removed (the real agent's
+   * ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION, 3 h there); milliseconds, 5 minutes by default.
+   */
+  taskCleanupWaitMs?: number
   report: (change: TaskStateChange) => void
   reportHealth: (change: TaskHealthChange) => void
 }

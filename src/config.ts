@@ -18,6 +18,11 @@ export interface Config {
   readonly logLevel: string
   /** Oldest decisions beyond this many are pruned (count of rows). */
   readonly decisionLogLimit: number
+  /**
+   * `up` starts the built-in agent (one container instance on the local Docker engine), and
+   * RunInstances starts an agent per instance; off with `--no-agent`.
+   */
+  readonly agent: boolean
 }
 
 export const DEFAULTS: Config = Object.freeze({
@@ -29,7 +34,8 @@ export const DEFAULTS: Config = Object.freeze({
   auth: 'strict',
   iam: 'enforce',
   logLevel: 'info',
-  decisionLogLimit: 200_000 // rows
+  decisionLogLimit: 200_000, // rows
+  agent: true
 })
 
 const FLAGS: Record<string, keyof Config> = {
@@ -44,6 +50,11 @@ const FLAGS: Record<string, keyof Config> = {
   '--decision-log-limit': 'decisionLogLimit'
 }
 
+/** Flags that take no value, and the value they stand for. */
+const SWITCHES: Record<string, [keyof Config, string]> = {
+  '--no-agent': ['agent', 'false']
+}
+
 const ENV: Record<keyof Config, string> = {
   host: 'ECS_EMULATOR_HOST',
   port: 'ECS_EMULATOR_PORT',
@@ -53,7 +64,8 @@ const ENV: Record<keyof Config, string> = {
   auth: 'ECS_EMULATOR_AUTH',
   iam: 'ECS_EMULATOR_IAM',
   logLevel: 'ECS_EMULATOR_LOG_LEVEL',
-  decisionLogLimit: 'ECS_EMULATOR_DECISION_LOG_LIMIT'
+  decisionLogLimit: 'ECS_EMULATOR_DECISION_LOG_LIMIT',
+  agent: 'ECS_EMULATOR_AGENT'
 }
 
 export class ConfigError extends Error {
@@ -73,6 +85,11 @@ export function loadConfig (
   }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2)
+    const toggle = SWITCHES[flag]
+    if (toggle !== undefined && inline === undefined) {
+      raw[toggle[0]] = toggle[1]
+      continue
+    }
     const key = FLAGS[flag]
     if (key === undefined) throw new ConfigError(`unknown option ${flag}`)
     const value = inline ?? argv[++i]
@@ -88,6 +105,7 @@ function parse (raw: Partial<Record<keyof Config, string>>): Partial<Config> {
   if (raw.decisionLogLimit !== undefined) {
     out.decisionLogLimit = integer('decision-log-limit', raw.decisionLogLimit, 1000, 1e9)
   }
+  if (raw.agent !== undefined) out.agent = bool('ECS_EMULATOR_AGENT', raw.agent)
   if (raw.auth !== undefined) oneOf('auth', raw.auth, ['strict', 'open'])
   if (raw.iam !== undefined) oneOf('iam', raw.iam, ['enforce', 'soft'])
   if (raw.accountId !== undefined && !/^\d{12}$/.test(raw.accountId)) {
@@ -105,6 +123,12 @@ function integer (name: string, value: string, min: number, max: number): number
     throw new ConfigError(`--${name} must be an integer from ${min} to ${max}, not '${value}'`)
   }
   return n
+}
+
+function bool (name: string, value: string): boolean {
+  if (/^(true|1|yes|on)$/i.test(value)) return true
+  if (/^(false|0|no|off)$/i.test(value)) return false
+  throw new ConfigError(`${name} must be true or false, not '${value}'`)
 }
 
 function oneOf (name: string, value: string, allowed: string[]): void {

@@ -36,6 +36,8 @@ export interface SessionRecord {
   tags: Tag[]
   /** Whether the session was made with role credentials (role chaining caps it at an hour). */
   chained: boolean
+  /** A session ECS obtained for a task: the task's ARN, which every decision it makes names. */
+  onBehalfOf?: string
 }
 
 export class StsSessions {

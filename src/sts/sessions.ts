@@ -227,7 +227,8 @@ export function assumeRoleAsService (emulator: Emulator, a: ServiceAssumption): 
     roleSessionName: a.sessionName,
     policies: [],
     tags: [],
-    chained: false
+    chained: false,
+    onBehalfOf: a.onBehalfOf
   }
   emulator.sessions.add(session)
   return { ok: true, session }

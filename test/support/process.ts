@@ -19,7 +19,8 @@ export interface ServerProcess {
 
 export async function spawnServer (args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, 'up', '--port', '0', ...args], {
-    env: { PATH: process.env.PATH, ...env },
+    // No built-in agent unless a test asks for one (ECS_EMULATOR_AGENT: 'true'): it needs Docker.
+    env: { PATH: process.env.PATH, ECS_EMULATOR_AGENT: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const lines: string[] = []

@@ -1,0 +1,148 @@
+/**
+ * The agent's own Docker network and the route that makes 169.254.170.2 (the task metadata and
+ * credentials address) reach the agent's endpoint server from it: each agent has a bridge
+ * network `ecs-emulator-<instanceId>`, and an iptables DNAT rule for that bridge only (plus
+ * `route_localnet`, so that the rewritten packets may go to 127.0.0.1). Several agents and
+ * test runs on one engine therefore never share a rule. Without iptables the agent still
+ * runs; its bridge and awsvpc containers then cannot reach 169.254.170.2.
+ */
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { promisify } from 'node:util'
+import type Docker from 'dockerode'
+import type { Logger } from 'pino'
+
+const run = promisify(execFile)
+
+export const METADATA_ADDRESS = '169.254.170.2'
+export const INSTANCE_LABEL = 'ecs-emulator.instance-id'
+
+export interface AgentNetwork {
+  name: string
+  id: string
+  /** The Linux bridge interface behind it (`br-<id prefix>`). */
+  bridge: string
+}
+
+export const networkName = (instanceId: string): string => `ecs-emulator-${instanceId}`
+
+/** Creates the instance's network, or takes the one an earlier run of the agent made. */
+export async function ensureAgentNetwork (docker: Docker, instanceId: string,
+  labels: Record<string, string>): Promise<AgentNetwork> {
+  const name = networkName(instanceId)
+  const existing = await findNetwork(docker, name)
+  if (existing !== undefined) return existing
+  try {
+    await docker.createNetwork({
+      Name: name,
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      Labels: { ...labels, [INSTANCE_LABEL]: instanceId }
+    })
+  } catch (e) {
+    // Made meanwhile by another start of this agent: use it.
+    if ((e as { statusCode?: number }).statusCode !== 409) throw e
+  }
+  const made = await findNetwork(docker, name)
+  if (made === undefined) throw new Error(`network ${name} was created but cannot be found`)
+  return made
+}
+
+async function findNetwork (docker: Docker, name: string): Promise<AgentNetwork | undefined> {
+  const found = await docker.listNetworks({ filters: { name: [name] } })
+  const match = found.find(n => n.Name === name)
+  if (match === undefined) return undefined
+  const info = await docker.getNetwork(match.Id).inspect() as {
+    Id: string, Options?: Record<string, string>
+  }
+  const bridge = info.Options?.['com.docker.network.bridge.name'] ?? `br-${info.Id.slice(0, 12)}`
+  return { name, id: info.Id, bridge }
+}
+
+export interface MetadataRoute {
+  /** False when iptables could not be used. */
+  readonly active: boolean
+  close (): Promise<void>
+}
+
+/**
+ * `iptables -t nat -I PREROUTING -i BRIDGE -d 169.254.170.2 -p tcp --dport 80 -j DNAT
+ * --to-destination 127.0.0.1:PORT`, after removing any rule for this bridge an earlier run
+ * left with another port. Idempotent; the rule goes in close().
+ */
+export async function routeMetadataAddress (bridge: string, port: number,
+  log: Logger): Promise<MetadataRoute> {
+  const rule = ['-i', bridge, '-d', `${METADATA_ADDRESS}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', '80',
+    '-j', 'DNAT', '--to-destination', `127.0.0.1:${port}`]
+  try {
+    await removeStale(bridge, port)
+    if (!await exists(rule)) await iptables(['-t', 'nat', '-I', 'PREROUTING', ...rule])
+    await allowLocalnet(bridge)
+  } catch (e) {
+    log.warn({ err: { message: (e as Error).message }, bridge },
+      'iptables is unavailable: containers on the agent network cannot reach 169.254.170.2 (task credentials and metadata)')
+    return { active: false, close: async () => {} }
+  }
+  log.info({ bridge, port }, 'routing 169.254.170.2 to the endpoint server')
+  return {
+    active: true,
+    close: async () => {
+      try {
+        while (await exists(rule)) await iptables(['-t', 'nat', '-D', 'PREROUTING', ...rule])
+      } catch (e) {
+        log.warn({ err: { message: (e as Error).message }, bridge }, 'cannot remove the 169.254.170.2 rule')
+      }
+    }
+  }
+}
+
+async function iptables (args: string[]): Promise<string> {
+  const { stdout } = await run('iptables', ['-w', '5', ...args], { timeout: 10_000 })
+  return stdout
+}
+
+async function exists (rule: string[]): Promise<boolean> {
+  try {
+    await iptables(['-t', 'nat', '-C', 'PREROUTING', ...rule])
+    return true
+  } catch (e) {
+    // `-C` exits 1 when the rule is absent; anything else (no iptables at all) is a failure.
+    if ((e as { code?: unknown }).code === 1) return false
+    throw e
+  }
+}
+
+/**
+ * 169.254.170.2 rules an earlier run left: for this bridge with another port, and for bridges
+ * that no longer exist (an agent that ended without closing; a rule is only ever added once
+ * its bridge exists, so such a rule belongs to nobody).
+ */
+async function removeStale (bridge: string, port: number): Promise<void> {
+  const listing = await iptables(['-t', 'nat', '-S', 'PREROUTING'])
+  for (const line of listing.split('\n')) {
+    const iface = /-i (\S+) /.exec(line)?.[1]
+    const ours = line.startsWith('-A PREROUTING ') && line.includes(`${METADATA_ADDRESS}/32`) &&
+      line.includes('-j DNAT')
+    if (!ours || iface === undefined) continue
+    const stale = iface === bridge
+      ? !line.includes(`127.0.0.1:${port}`)
+      : !existsSync(`/sys/class/net/${iface}`)
+    if (stale) await iptables(['-t', 'nat', '-D', ...line.slice(3).trim().split(/\s+/)])
+  }
+}
+
+/**
+ * Where the host's `net.ipv4` sysctls are written: `/proc/sys`, or the host's copy mounted into
+ * the emulator's own container (docker-compose.yml sets ECS_EMULATOR_PROC_SYS=/host/proc/sys,
+ * because Docker mounts /proc/sys read-only and nothing may be mounted over it).
+ */
+const PROC_SYS = process.env.ECS_EMULATOR_PROC_SYS ?? '/proc/sys'
+
+async function allowLocalnet (bridge: string): Promise<void> {
+  try {
+    await writeFile(`${PROC_SYS}/net/ipv4/conf/${bridge}/route_localnet`, '1')
+  } catch {
+    await run('sysctl', ['-w', `net.ipv4.conf.${bridge}.route_localnet=1`], { timeout: 10_000 })
+  }
+}

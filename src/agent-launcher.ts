@@ -1,0 +1,211 @@
+/**
+ * The control plane's side of agents it starts itself: the built-in agent of `up`, and one per
+ * instance RunInstances launches (`emulator.ec2.launcher`). Each is a child process of this same
+ * CLI (`ecs-emulator agent ...`) that meets the control plane over the wire only. Its log
+ * lines join the server's log; it is restarted with back-off when it dies, except after a
+ * terminal exit (code 5, as ecs-init treats the ECS agent's), and stopped on close.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import Docker from 'dockerode'
+import type { AgentLauncher as Ec2AgentLauncher, InstanceRecord } from './ec2/instance.js'
+import type { Logger } from './log.js'
+
+/**
+ * Exit codes a restart does not cure: the agent's terminal one (`exitcodes.ExitTerminal`) and
+ * the CLI's bad-configuration one.
+ */
+const NOT_RESTARTED = new Set([5, 2])
+const RESTART_MIN_MS = 1_000
+const RESTART_MAX_MS = 60_000
+/** A run this long counts as healthy: the next restart starts from the shortest wait again. */
+const HEALTHY_RUN_MS = 60_000
+const STOP_GRACE_MS = 10_000
+
+/** Resolves from src/ (tests, tsx) and from dist/ (the bundle) alike. */
+export const DEFAULT_CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+
+export interface LauncherOptions {
+  log: Logger
+  /** The control plane's URL, as the agents call it. */
+  endpoint: string
+  /** The server's data directory; `:memory:` puts the agents' state in a temporary one. */
+  dataDir: string
+  logLevel?: string
+  /** The CLI each agent runs (`dist/cli.js` by default). */
+  cli?: string
+  /** Added to every agent's command line (tests: `--time-scale`, `--label`). */
+  extraArgs?: string[]
+  env?: NodeJS.ProcessEnv
+}
+
+export class AgentLauncher implements Ec2AgentLauncher {
+  readonly #o: LauncherOptions
+  readonly #agents = new Map<string, Supervised>()
+  #temporary: string | undefined
+  #closed = false
+
+  constructor (options: LauncherOptions) {
+    this.#o = options
+  }
+
+  /** `up`'s agent: the `default` cluster's container instance, which also runs Fargate tasks. */
+  startBuiltIn (): void {
+    this.launch('built-in', ['--cluster', 'default', '--fargate-capacity',
+      '--data-dir', join(this.dataDir(), 'agent')], true)
+  }
+
+  /** The agent of an instance RunInstances launched: it joins the cluster its user data names. */
+  start (instance: InstanceRecord): void {
+    this.launch(instance.instanceId, ['--cluster', instance.cluster ?? 'default',
+      '--instance-id', instance.instanceId,
+      '--data-dir', join(this.dataDir(), 'agents', instance.instanceId)], false)
+  }
+
+  /**
+   * The instance is gone (TerminateInstances): its agent is stopped, then its containers and
+   * network are removed, as the tasks of a terminated EC2 instance end with it.
+   */
+  stop (instanceId: string): void {
+    const agent = this.#agents.get(instanceId)
+    this.#agents.delete(instanceId)
+    void agent?.stop().then(() => removeInstanceResources(instanceId, this.#o.log))
+  }
+
+  /** Stops every agent (their containers keep running: a restarted server's agents adopt them). */
+  async close (): Promise<void> {
+    this.#closed = true
+    const agents = [...this.#agents.values()]
+    this.#agents.clear()
+    await Promise.all(agents.map(a => a.stop()))
+    if (this.#temporary !== undefined) rmSync(this.#temporary, { recursive: true, force: true })
+  }
+
+  private launch (name: string, args: string[], builtIn: boolean): void {
+    if (this.#closed || this.#agents.has(name)) return
+    const o = this.#o
+    const command = [o.cli ?? DEFAULT_CLI, 'agent', '--endpoint', agentEndpoint(o.endpoint),
+      ...args, '--log-level', o.logLevel ?? 'info', ...(o.extraArgs ?? [])]
+    const log = o.log.child({ agent: name })
+    this.#agents.set(name, new Supervised(command, log, builtIn, o.env ?? process.env))
+  }
+
+  private dataDir (): string {
+    if (this.#o.dataDir !== ':memory:') return this.#o.dataDir
+    this.#temporary ??= mkdtempSync(join(tmpdir(), 'ecs-emulator-agents-'))
+    return this.#temporary
+  }
+}
+
+/** 0.0.0.0 and :: are where the server listens, not addresses to call. */
+function agentEndpoint (url: string): string {
+  return url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:')
+}
+
+/** One agent process, restarted when it dies until it is stopped or ends terminally. */
+class Supervised {
+  #child: ChildProcess | undefined
+  #stopping = false
+  #wait = RESTART_MIN_MS
+  #timer: NodeJS.Timeout | undefined
+  #exited: Promise<void> = Promise.resolve()
+
+  constructor (readonly command: string[], readonly log: Logger, readonly builtIn: boolean,
+    readonly env: NodeJS.ProcessEnv) {
+    this.spawn()
+  }
+
+  private spawn (): void {
+    const started = Date.now()
+    // stdin is a pipe the agent watches: when this process dies, however, the agent stops too.
+    // The SDK's notice about its future Node versions, once per agent start, is not the
+    // agent's news: it stays out of the server's log unless the user set the variable.
+    const env = {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...this.env, ECS_EMULATOR_AGENT_WATCH_PARENT: '1'
+    }
+    const child = spawn(process.execPath, this.command, { env, stdio: ['pipe', 'pipe', 'pipe'] })
+    this.#child = child
+    this.log.info({ pid: child.pid }, 'agent started')
+    forward(child, this.log)
+    this.#exited = new Promise(resolve => {
+      // 'close', not 'exit': the agent's last lines are read before it counts as gone.
+      child.once('close', (code, signal) => {
+        this.#child = undefined
+        resolve()
+        this.exited(code, signal, Date.now() - started)
+      })
+    })
+    child.once('error', e => this.log.error({ err: e.message }, 'agent could not be started'))
+  }
+
+  private exited (code: number | null, signal: NodeJS.Signals | null, ranMs: number): void {
+    if (this.#stopping) return
+    if (code !== null && NOT_RESTARTED.has(code)) {
+      const what = this.builtIn ? 'the built-in agent' : 'the agent'
+      this.log.error({ exitCode: code },
+        `${what} exited with a terminal error (see its last lines above) and is not restarted; the API keeps serving without its container instance`)
+      return
+    }
+    if (ranMs >= HEALTHY_RUN_MS) this.#wait = RESTART_MIN_MS
+    const wait = this.#wait
+    this.#wait = Math.min(RESTART_MAX_MS, this.#wait * 2)
+    this.log.warn({ exitCode: code, signal, restartInMs: wait }, 'agent exited unexpectedly; restarting')
+    this.#timer = setTimeout(() => this.spawn(), wait)
+    this.#timer.unref()
+  }
+
+  /** SIGTERM (the agent closes its sockets and exits 0), SIGKILL after a grace period. */
+  async stop (): Promise<void> {
+    this.#stopping = true
+    clearTimeout(this.#timer)
+    const child = this.#child
+    if (child === undefined) return
+    const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
+    child.kill('SIGTERM')
+    await this.#exited
+    clearTimeout(killer)
+  }
+}
+
+const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
+  10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal'
+}
+
+/** The agent's JSON log lines as the server's own (bound to the agent); other output as text. */
+function forward (child: ChildProcess, log: Logger): void {
+  createInterface({ input: child.stdout! }).on('line', line => {
+    let entry: Record<string, unknown> | undefined
+    try { entry = JSON.parse(line) as Record<string, unknown> } catch {}
+    if (entry === undefined || typeof entry !== 'object' || entry === null) {
+      if (line.trim() !== '') log.info({ stream: 'stdout' }, line)
+      return
+    }
+    const { level, msg, time: _time, pid: _pid, hostname: _host, name: _name, ...fields } = entry
+    const method = LEVELS[typeof level === 'number' ? level : 30] ?? 'info'
+    log[method](fields, typeof msg === 'string' ? msg : '')
+  })
+  createInterface({ input: child.stderr! }).on('line', line => {
+    if (line.trim() !== '') log.info({ stream: 'stderr' }, line)
+  })
+}
+
+/** Removes what the agent of a terminated instance left on the Docker engine. */
+async function removeInstanceResources (instanceId: string, log: Logger): Promise<void> {
+  const docker = new Docker(process.env.DOCKER_HOST === undefined ? { socketPath: '/var/run/docker.sock' } : undefined)
+  const filters = JSON.stringify({ label: [`ecs-emulator.instance-id=${instanceId}`] })
+  try {
+    const containers = await docker.listContainers({ all: true, filters })
+    await Promise.all(containers.map(c => docker.getContainer(c.Id).remove({ force: true, v: true })))
+    const networks = await docker.listNetworks({ filters })
+    await Promise.all(networks.map(n => docker.getNetwork(n.Id).remove()))
+    if (containers.length + networks.length > 0) {
+      log.info({ instanceId, containers: containers.length, networks: networks.length }, 'removed the terminated instance\'s containers')
+    }
+  } catch (e) {
+    log.warn({ instanceId, err: (e as Error).message }, 'could not remove the terminated instance\'s containers')
+  }
+}
