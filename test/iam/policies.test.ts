@@ -108,7 +108,10 @@ describe('ListPolicies', () => {
     await t.iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: trustService('ecs-tasks.amazonaws.com') }))
     await t.iam.send(new AttachRolePolicyCommand({ RoleName: role, PolicyArn: ECS_TASK_EXECUTION }))
     const out = await t.iam.send(new ListPoliciesCommand({ Scope: 'AWS', OnlyAttached: true }))
-    expect(out.Policies?.map(p => p.Arn)).toEqual([ECS_TASK_EXECUTION])
+    // The emulator's own instance role (ecs-emulator-instance-role) holds the EC2 one.
+    expect(out.Policies?.map(p => p.Arn).sort()).toEqual([
+      'arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role', ECS_TASK_EXECUTION
+    ])
   })
 
   it('filters AWS managed policies by path', async () => {
