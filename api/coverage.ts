@@ -10,7 +10,8 @@ export interface CoverageRow { service: string, operation: string, served: boole
 export function coverage (): CoverageRow[] {
   const rows: CoverageRow[] = []
   for (const s of SERVICES) {
-    for (const name of Object.keys(loadModel(s.model).operations).sort()) {
+    const model = loadModel(s.model)
+    for (const name of [...Object.keys(model.operations), ...model.omittedOperations ?? []].sort()) {
       const op = s.operations[name]
       rows.push({ service: s.name, operation: name, served: op !== undefined, notes: op?.notes })
     }

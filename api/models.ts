@@ -42,6 +42,8 @@ export interface ServiceModel {
   }
   operations: Record<string, OperationModel>
   shapes: Record<string, Shape>
+  /** A partial model (EC2): the operations left out, which are not served. */
+  omittedOperations?: string[]
 }
 
 const cache = new Map<string, ServiceModel>()

@@ -56,7 +56,11 @@ def trim(model):
             if k in s:
                 s[k] = {kk: vv for kk, vv in s[k].items() if kk in KEEP_MEMBER}
         shapes[name] = s
-    return {"metadata": meta, "operations": ops, "shapes": shapes}
+    trimmed = {"metadata": meta, "operations": ops, "shapes": shapes}
+    if "omittedOperations" in model:
+        # Served from a partial model: the rest of the API is still listed, for coverage.
+        trimmed["omittedOperations"] = model["omittedOperations"]
+    return trimmed
 
 def only(model, operations):
     """The model with just `operations` and the shapes their input and output reach."""
@@ -73,7 +77,9 @@ def only(model, operations):
         shape = model["shapes"][name]
         refs = list(shape.get("members", {}).values()) + [shape[k] for k in ("member", "key", "value") if k in shape]
         todo += [r["shape"] for r in refs]
-    return {**model, "operations": ops, "shapes": {k: v for k, v in model["shapes"].items() if k in seen}}
+    omitted = sorted(k for k in model["operations"] if k not in operations)
+    return {**model, "operations": ops, "omittedOperations": omitted,
+            "shapes": {k: v for k, v in model["shapes"].items() if k in seen}}
 
 def main():
     root = os.path.join(os.path.dirname(botocore.__file__), "data")
