@@ -28,13 +28,16 @@ const LABEL = { 'ecs-emulator.bench': RUN_ID }
 const docker = new Docker()
 const dataDir = mkdtempSync(join(tmpdir(), 'ecs-emulator-bench-'))
 const children = []
+let cleaningUp = false
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const ms = ns => Number(ns) / 1e6
 
 function start (args, ready) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }
+  })
   children.push(child)
   const lines = []
   child.stderr.on('data', d => lines.push(String(d)))
@@ -44,7 +47,9 @@ function start (args, ready) {
       const found = ready(line)
       if (found !== undefined) resolve({ child, found })
     })
-    child.once('exit', code => reject(new Error(`${args[0]} exited ${code}:\n${lines.slice(-20).join('\n')}`)))
+    child.once('exit', code => {
+      if (!cleaningUp) reject(new Error(`${args[0]} exited ${code}:\n${lines.slice(-20).join('\n')}`))
+    })
   })
 }
 
@@ -93,7 +98,12 @@ async function runTaskToRunning (ecs) {
     return tasks[0].lastStatus === 'RUNNING'
   })
   const took = ms(process.hrtime.bigint() - t0)
+  // Measured runs must not overlap the previous task's stop.
   await ecs.send(new StopTaskCommand({ cluster: 'bench', task: arn }))
+  await waitFor('STOPPED', async () => {
+    const { tasks } = await ecs.send(new DescribeTasksCommand({ cluster: 'bench', tasks: [arn] }))
+    return tasks[0].lastStatus === 'STOPPED'
+  })
   return took
 }
 
@@ -137,6 +147,7 @@ async function manyTasks (ecs, serverPid) {
 }
 
 async function cleanUp () {
+  cleaningUp = true
   for (const c of children) c.kill('SIGTERM')
   await sleep(500)
   const left = await docker.listContainers({ all: true, filters: { label: [`ecs-emulator.bench=${RUN_ID}`] } })
@@ -152,7 +163,7 @@ try {
   await ecs.send(new RegisterTaskDefinitionCommand({
     family: 'httpd',
     networkMode: 'bridge',
-    containerDefinitions: [{ name: 'web', image: IMAGE, memory: 32, essential: true, command: ['httpd', '-f', '-p', '8080'], portMappings: [{ containerPort: 8080, hostPort: 0 }] }]
+    containerDefinitions: [{ name: 'web', image: IMAGE, memory: 32, essential: true, stopTimeout: 1, command: ['httpd', '-f', '-p', '8080'], portMappings: [{ containerPort: 8080, hostPort: 0 }] }]
   }))
   await runTaskToRunning(ecs) // warm-up: first create on this image
   await bareDockerRun()

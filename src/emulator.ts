@@ -2,6 +2,7 @@
  * The composition root: one database, the stores over it, identity and the authorizer. The
  * HTTP server (api/app.ts) and, later, the agent and the scheduler all work through this.
  */
+import Docker from 'dockerode'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
 import { openDatabase, type Db } from '../store/db.js'
@@ -70,6 +71,7 @@ export class Emulator {
   readonly identity: Identity
   readonly authorizer: Authorizer
   readonly #sweeper: NodeJS.Timeout
+  #docker: Docker | undefined
 
   constructor (readonly config: Config, readonly log: Logger) {
     this.db = openDatabase(config.dataDir, SCHEMAS)
@@ -95,6 +97,16 @@ export class Emulator {
     this.acs = new AcsHub(this)
     ensureBuiltins(this)
     this.#sweeper = setInterval(() => this.sessions.prune(Date.now() / 1000), 3_600_000).unref()
+  }
+
+  /**
+   * The local Docker engine as the control plane reads it (ECR's repository images), made on
+   * first use from DOCKER_HOST or the default socket. An engine that does not answer fails
+   * each call: its readers treat that as "no images".
+   */
+  get docker (): Docker {
+    this.#docker ??= new Docker()
+    return this.#docker
   }
 
   /**

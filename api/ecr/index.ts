@@ -1,7 +1,8 @@
 /**
  * Amazon ECR's control plane (awsJson1_1, target prefix AmazonEC2ContainerRegistry_V20150921):
- * repositories, their settings, policies and tags, and registry passwords. Images are not
- * stored yet: the image operations answer as AWS does for a repository without images.
+ * repositories, their settings, policies and tags, registry passwords, and the images a pull
+ * asks about. There is no registry yet: a repository's images are the local Docker engine's
+ * images tagged with the repository's URI (src/ecr/local-images.ts).
  */
 import { resourceTagContext as tagKeys } from '../../src/iam/tag-context.js'
 import {
@@ -13,6 +14,12 @@ import {
   repositoryArn, repositoryUri, type ImageIdentifier, type ImageScanningConfiguration,
   type ImageTagMutability, type NewRepositoryInput, type RepositoryRecord
 } from '../../src/ecr/repository.js'
+import {
+  acceptsManifest, blobsOf, findImage, imageFailure, imageIds, layerAvailability, manifestOf,
+  withTagStatus, CONFIG_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, type ImageFailure, type Layer,
+  type LayerFailure, type TagStatus
+} from '../../src/ecr/images.js'
+import { localImages, type RepositoryImage } from '../../src/ecr/local-images.js'
 import type { PolicyDocument, RequestContext } from '../../src/iam/policy.js'
 import type { WireTag } from '../../store/tags.js'
 
@@ -152,13 +159,19 @@ const DescribeRepositories = operation({
     // (unconfirmed) listing every repository is authorized once, on the registry's wildcard ARN.
     const everyRepository = repositoryArn(registry, ctx.region, '*')
     ctx.authorize({ action: 'ecr:DescribeRepositories', resource: everyRepository })
-    const all = ctx.emulator.repositories.list(registry, ctx.region)
-    const start = input.nextToken === undefined ? 0 : tokenPosition(input.nextToken)
-    const end = start + (input.maxResults ?? 100)
-    const nextToken = end < all.length ? encodePosition(end) : undefined
-    return { repositories: all.slice(start, end).map(wireRepository), nextToken }
+    const page = pageOf(ctx.emulator.repositories.list(registry, ctx.region), input)
+    return { repositories: page.items.map(wireRepository), nextToken: page.nextToken }
   }
 })
+
+/** One page of `all`: `maxResults` (100 by default) from where `nextToken` says. */
+function pageOf<T> (all: T[], input: { maxResults?: number, nextToken?: string }):
+{ items: T[], nextToken?: string } {
+  const start = input.nextToken === undefined ? 0 : tokenPosition(input.nextToken)
+  const end = start + (input.maxResults ?? 100)
+  const nextToken = end < all.length ? encodePosition(end) : undefined
+  return { items: all.slice(start, end), nextToken }
+}
 
 const encodePosition = (n: number): string =>
   Buffer.from(JSON.stringify({ position: n })).toString('base64')
@@ -176,11 +189,11 @@ function tokenPosition (token: string): number {
 
 const DeleteRepository = operation({
   authorize: 'handler',
-  notes: 'No repository holds images yet, so `force` changes nothing and RepositoryNotEmptyException is never raised.',
-  handle (input: RepositoryRef & { force?: boolean }, ctx) {
+  notes: 'A repository with local images fails with RepositoryNotEmptyException; with `force` it is deleted but its images stay in the local Docker engine (they are the images of a new repository of that name).',
+  async handle (input: RepositoryRef & { force?: boolean }, ctx) {
     const repository = authorizeOn(ctx, 'ecr:DeleteRepository', input)
-    // The image work passes the repository's real image count here.
-    assertDeletable(repository, 0, input.force === true)
+    const images = await imagesOf(ctx, repository)
+    assertDeletable(repository, images.length, input.force === true)
     ctx.emulator.db.transaction(() => {
       ctx.emulator.repositories.remove(repository)
       ctx.emulator.tags.drop(arnOf(repository))
@@ -317,39 +330,149 @@ const ListTagsForResource = operation({
   }
 })
 
-const IMAGES_NOTE = 'Images are not stored yet (the registry comes later): every repository answers as one without images.'
+// --- images -----------------------------------------------------------------------------------
+
+const LOCAL_IMAGES_NOTE = 'A repository\'s images are the local Docker engine\'s images tagged `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG` (read again at most once a second). An image\'s digest is its repository digest when Docker has one, else its image id (not a registry\'s manifest digest); `imagePushedAt` is when the image was built.'
+
+/** The images of a repository (its local Docker images). */
+async function imagesOf (ctx: OperationContext, r: RepositoryRecord): Promise<RepositoryImage[]> {
+  return await localImages(ctx.emulator).list(repositoryUri(r.account, r.region, r.repositoryName))
+}
+
+interface ImagesFilter { tagStatus?: TagStatus, imageStatus?: string }
+
+/** The images a filter keeps; every local image is ACTIVE. */
+function filtered (images: RepositoryImage[], filter: ImagesFilter | undefined): RepositoryImage[] {
+  const status = filter?.imageStatus ?? 'ACTIVE'
+  if (status !== 'ACTIVE' && status !== 'ANY') return []
+  return withTagStatus(images, filter?.tagStatus)
+}
+
+interface ListImagesRequest extends RepositoryRef {
+  filter?: ImagesFilter
+  maxResults?: number
+  nextToken?: string
+}
 
 const ListImages = operation({
   authorize: 'handler',
-  notes: IMAGES_NOTE,
-  handle (input: RepositoryRef & { maxResults?: number, nextToken?: string }, ctx) {
-    authorizeOn(ctx, 'ecr:ListImages', input)
-    return { imageIds: [] }
+  notes: LOCAL_IMAGES_NOTE,
+  async handle (input: ListImagesRequest, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:ListImages', input)
+    const images = filtered(await imagesOf(ctx, repository), input.filter)
+    const page = pageOf(imageIds(images), input)
+    return { imageIds: page.items, nextToken: page.nextToken }
   }
 })
+
+function imageDetail (r: RepositoryRecord, i: RepositoryImage) {
+  return {
+    registryId: r.account,
+    repositoryName: r.repositoryName,
+    imageDigest: i.imageDigest,
+    // (unconfirmed) an untagged image's detail has no imageTags member.
+    imageTags: i.imageTags.length > 0 ? i.imageTags : undefined,
+    imageSizeInBytes: i.imageSizeInBytes,
+    imagePushedAt: i.imagePushedAt,
+    imageManifestMediaType: MANIFEST_MEDIA_TYPE,
+    artifactMediaType: CONFIG_MEDIA_TYPE
+  }
+}
+
+interface DescribeImagesRequest extends ListImagesRequest { imageIds?: ImageIdentifier[] }
 
 const DescribeImages = operation({
   authorize: 'handler',
-  notes: IMAGES_NOTE,
-  handle (input: RepositoryRef & { imageIds?: ImageIdentifier[] }, ctx) {
+  notes: `${LOCAL_IMAGES_NOTE} No image is scanned: details carry no scan status or findings. With \`imageIds\`, \`filter\` and paging are ignored.`,
+  async handle (input: DescribeImagesRequest, ctx) {
     const repository = authorizeOn(ctx, 'ecr:DescribeImages', input)
-    const first = input.imageIds?.[0]
-    if (first !== undefined) {
-      throw ecrErrors.imageNotFound(first, repository.repositoryName, repository.account)
+    const images = await imagesOf(ctx, repository)
+    if (input.imageIds !== undefined) {
+      const named = input.imageIds.map(id => namedImage(images, id, repository))
+      return { imageDetails: [...new Set(named)].map(i => imageDetail(repository, i)) }
     }
-    return { imageDetails: [] }
+    const page = pageOf(filtered(images, input.filter), input)
+    const imageDetails = page.items.map(i => imageDetail(repository, i))
+    return { imageDetails, nextToken: page.nextToken }
   }
 })
 
+/** The image `id` names; ImageNotFoundException for the first that names none. */
+function namedImage (images: RepositoryImage[], id: ImageIdentifier,
+  r: RepositoryRecord): RepositoryImage {
+  const found = findImage(images, id)
+  // (unconfirmed) a malformed digest or a tag of another image reads as not found here.
+  if ('failure' in found) throw ecrErrors.imageNotFound(id, r.repositoryName, r.account)
+  return found.image
+}
+
+interface BatchGetImageRequest extends RepositoryRef {
+  imageIds: ImageIdentifier[]
+  acceptedMediaTypes?: string[]
+}
+
 const BatchGetImage = operation({
   authorize: 'handler',
-  notes: IMAGES_NOTE,
-  handle (input: RepositoryRef & { imageIds: ImageIdentifier[] }, ctx) {
-    authorizeOn(ctx, 'ecr:BatchGetImage', input)
-    const failures = input.imageIds.map(imageId => ({
-      imageId, failureCode: 'ImageNotFound', failureReason: 'Requested image not found'
-    }))
-    return { images: [], failures }
+  notes: `${LOCAL_IMAGES_NOTE} The manifest is made from the local image (its config and its uncompressed layer digests, sizes 0): Docker schema 2 only, so \`acceptedMediaTypes\` without \`${MANIFEST_MEDIA_TYPE}\` finds no image.`,
+  async handle (input: BatchGetImageRequest, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:BatchGetImage', input)
+    const images = await imagesOf(ctx, repository)
+
+    const accepted = acceptsManifest(input.acceptedMediaTypes)
+    const found: object[] = []
+    const failures: ImageFailure[] = []
+    for (const id of input.imageIds) {
+      const match = findImage(images, id)
+      if ('failure' in match) failures.push(imageFailure(id, match.failure))
+      // (unconfirmed) the failure for an image in none of the accepted media types.
+      else if (!accepted) failures.push(imageFailure(id, 'ImageNotFound'))
+      else found.push(wireImage(repository, id, match.image))
+    }
+    return { images: found, failures }
+  }
+})
+
+/** An image as BatchGetImage answers it: the id asked for, with its digest. */
+function wireImage (r: RepositoryRecord, id: ImageIdentifier, image: RepositoryImage) {
+  return {
+    registryId: r.account,
+    repositoryName: r.repositoryName,
+    // (unconfirmed) an image asked for by digest alone is answered with the digest alone.
+    imageId: { imageDigest: image.imageDigest, imageTag: id.imageTag },
+    imageManifest: manifestOf(image),
+    imageManifestMediaType: MANIFEST_MEDIA_TYPE
+  }
+}
+
+const BatchCheckLayerAvailability = operation({
+  authorize: 'handler',
+  notes: `${LOCAL_IMAGES_NOTE} The blobs are the images' configs and layers (uncompressed digests), each of size 0.`,
+  async handle (input: RepositoryRef & { layerDigests: string[] }, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:BatchCheckLayerAvailability', input)
+    const blobs = blobsOf(await imagesOf(ctx, repository))
+
+    const layers: Layer[] = []
+    const failures: LayerFailure[] = []
+    for (const digest of input.layerDigests) {
+      const checked = layerAvailability(blobs, digest)
+      if ('failure' in checked) failures.push(checked.failure)
+      else layers.push(checked.layer)
+    }
+    return { layers, failures }
+  }
+})
+
+const GetDownloadUrlForLayer = operation({
+  authorize: 'handler',
+  notes: `${LOCAL_IMAGES_NOTE} The URL is on the emulator and serves nothing yet: the image is already local.`,
+  async handle (input: RepositoryRef & { layerDigest: string }, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:GetDownloadUrlForLayer', input)
+    const blobs = blobsOf(await imagesOf(ctx, repository))
+    const { layerDigest } = input
+    if (!blobs.has(layerDigest)) {
+      throw ecrErrors.layersNotFound(layerDigest, repository.repositoryName, repository.account)
+    }
+    return { downloadUrl: `${ctx.endpoint}/_emulator/ecr/layers/${layerDigest}`, layerDigest }
   }
 })
 
@@ -357,7 +480,7 @@ export const ecrOperations: Record<string, Operation> = {
   CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability,
   PutImageScanningConfiguration, SetRepositoryPolicy, GetRepositoryPolicy, DeleteRepositoryPolicy,
   GetAuthorizationToken, DescribeRegistry, TagResource, UntagResource, ListTagsForResource,
-  ListImages, DescribeImages, BatchGetImage
+  ListImages, DescribeImages, BatchGetImage, BatchCheckLayerAvailability, GetDownloadUrlForLayer
 }
 
 export const ecr: Service = {

@@ -1,7 +1,7 @@
 /**
- * The rules of ECR repositories (without images: the registry and the image operations come
- * later): names, ARNs and URIs, defaults, repository policies, authorization tokens and the
- * way ECR words its errors. api/ecr only reads parameters and shapes output.
+ * The rules of ECR repositories (their images are in images.ts): names, ARNs and URIs,
+ * defaults, repository policies, authorization tokens and the way ECR words its errors.
+ * api/ecr only reads parameters and shapes output.
  */
 import { randomBytes } from 'node:crypto'
 import { AwsError } from '../../api/errors.js'
@@ -62,8 +62,9 @@ export function parseRepositoryArn (arn: string):
 export const ecrErrors = {
   exists: (name: string, registry: string) => new AwsError('RepositoryAlreadyExistsException', `The repository with name '${name}' already exists in the registry with id '${registry}'`),
   notFound: (name: string, registry: string) => new AwsError('RepositoryNotFoundException', `The repository with name '${name}' does not exist in the registry with id '${registry}'`),
-  // (unconfirmed) the exact wording; raised once repositories hold images (see assertDeletable).
   notEmpty: (name: string, registry: string) => new AwsError('RepositoryNotEmptyException', `The repository with name '${name}' in registry with id '${registry}' cannot be deleted because it still contains images`),
+  // (unconfirmed) the wording, from one report with the values elided.
+  layersNotFound: (digest: string, name: string, registry: string) => new AwsError('LayersNotFoundException', `The layer with digest ${digest} does not exist within the repository with name '${name}' in the registry with id '${registry}'`),
   policyNotFound: (name: string, registry: string) => new AwsError('RepositoryPolicyNotFoundException', `Repository policy does not exist for the repository with name '${name}' in the registry with id '${registry}'`),
   imageNotFound: (id: ImageIdentifier, name: string, registry: string) => new AwsError('ImageNotFoundException', `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${name}' in the registry with id '${registry}'`),
   invalidPolicy: () => invalidParameter('PolicyText', 'Invalid repository policy provided'),

@@ -265,7 +265,7 @@ describe('DescribeRegistry', () => {
 })
 
 describe('ListImages', () => {
-  it('answers no images', async () => {
+  it('answers no images for a repository no local image is tagged for', async () => {
     const out = await t.ecr.send(new ListImagesCommand({ repositoryName: 'web/app' }))
     expect(out.imageIds).toEqual([])
     expect(out.nextToken).toBeUndefined()
@@ -279,7 +279,7 @@ describe('ListImages', () => {
 })
 
 describe('DescribeImages', () => {
-  it('answers no image details', async () => {
+  it('answers no image details for a repository without local images', async () => {
     const out = await t.ecr.send(new DescribeImagesCommand({ repositoryName: 'web/app' }))
     expect(out.imageDetails).toEqual([])
   })
@@ -297,7 +297,7 @@ describe('DescribeImages', () => {
 })
 
 describe('BatchGetImage', () => {
-  it('answers each image id as a failure', async () => {
+  it('answers each image id as a failure when the repository has no local images', async () => {
     const out = await t.ecr.send(new BatchGetImageCommand({
       repositoryName: 'web/app', imageIds: [{ imageTag: 'latest' }, { imageTag: 'v1' }]
     }))
