@@ -41,8 +41,17 @@ export interface ImdsCredentials {
 
 export class ImdsClient {
   #token: { value: string, expiresAt: number } | undefined
+  #endpoint: string
 
-  constructor (readonly endpoint: string) {}
+  /**
+   * `relocate` finds the service again when it stops answering: the emulated instance's
+   * metadata service lives in the control plane, which may have been restarted on new ports.
+   */
+  constructor (endpoint: string, readonly relocate?: () => Promise<string>) {
+    this.#endpoint = endpoint
+  }
+
+  get endpoint (): string { return this.#endpoint }
 
   async identityDocument (): Promise<{ text: string, doc: IdentityDocument }> {
     const text = await this.get('/latest/dynamic/instance-identity/document')
@@ -102,10 +111,20 @@ export class ImdsClient {
     return value
   }
 
-  private async request (method: string, path: string, headers: Record<string, string>): Promise<Response> {
+  private async request (method: string, path: string, headers: Record<string, string>,
+    again = true): Promise<Response> {
     try {
-      return await fetch(`${this.endpoint}${path}`, { method, headers, signal: AbortSignal.timeout(TIMEOUT_MS) })
+      return await fetch(`${this.#endpoint}${path}`, { method, headers, signal: AbortSignal.timeout(TIMEOUT_MS) })
     } catch (e) {
+      if (again && this.relocate !== undefined) {
+        const moved = await this.relocate().catch(() => undefined)
+        if (moved !== undefined && moved !== this.#endpoint) {
+          this.#endpoint = moved
+          if (path === '/latest/api/token') return await this.request(method, path, headers, false)
+          this.#token = undefined // the token was the old service's
+          return await this.request(method, path, { ...headers, 'x-aws-ec2-metadata-token': await this.token() }, false)
+        }
+      }
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message
       throw new ImdsError(path, undefined, `the instance metadata service at ${this.endpoint} is not reachable (${cause})`)
     }

@@ -199,7 +199,8 @@ class Agent implements RunningAgent {
     if (saved.instanceId !== undefined && saved.instanceId !== grant.instanceId) {
       this.log.warn(`Data mismatch; saved InstanceID '${saved.instanceId}' does not match current InstanceID '${grant.instanceId}'. Overwriting old datafile`)
     }
-    const imds = new ImdsClient(grant.imdsEndpoint)
+    const imds = new ImdsClient(grant.imdsEndpoint, async () =>
+      (await acquireInstance(this.config.endpoint, { instanceId: grant.instanceId })).imdsEndpoint)
     const identity = await imds.identityDocument()
     const signature = await imds.signature()
     const credentials = new InstanceCredentials(imds, this.log)
