@@ -12,6 +12,8 @@ import {
 import { CreateLogGroupCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam'
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager'
+import { CreateRepositoryCommand } from '@aws-sdk/client-ecr'
+import { dockerode } from '../support/docker.js'
 import { runAgent, type RunningAgent } from '../../agent/main.js'
 import { DOCKER_SKIP, IMAGES, ensureImages, hasDocker, removeByLabel, testRunLabel } from '../support/docker.js'
 import { useEmulator } from '../support/emulator.js'
@@ -203,6 +205,52 @@ describe.skipIf(!hasDocker)(`RunTask on the local Docker engine${DOCKER_SKIP}`, 
     expect(stopped.containers![0].exitCode).toBe(0)
     expect(await logsOf('/ecs/secrets', `ecs/main/${task.taskArn!.split('/').pop()}`)).toEqual(['password=s3cret'])
   })
+
+  it('pulls an ECR image as the execution role: refused without ecr:GetAuthorizationToken, run with it', async () => {
+    const repository = `runtime-app-${Date.now()}`
+    await t.ecr.send(new CreateRepositoryCommand({ repositoryName: repository }))
+    const uri = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/${repository}`
+    await dockerode().getImage(IMAGES.busybox).tag({ repo: uri, tag: '1' })
+    try {
+      const executionRoleArn = await role('runtime-exec-ecr', [])
+      await register('ecr-app', [{ name: 'main', image: `${uri}:1`, memory: 16, essential: true, command: ['echo', 'pulled'] }], { executionRoleArn })
+      const refused = await reaches((await run('ecr-app')).taskArn!, 'STOPPED')
+      const taskId = refused.taskArn!.split('/').pop()!
+      expect(refused.stopCode).toBe('TaskFailedToStart')
+      expect(refused.containers![0].reason).toMatch(/^CannotPullECRContainerError: operation error ECR: GetAuthorizationToken, https response error StatusCode: 400, RequestID: [0-9a-f-]+, api error AccessDeniedException: /)
+      expect(refused.containers![0].reason).toContain(`User: arn:aws:sts::${ACCOUNT}:assumed-role/runtime-exec-ecr/${taskId} is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`)
+
+      await t.iam.send(new PutRolePolicyCommand({ RoleName: 'runtime-exec-ecr', PolicyName: 'pull', PolicyDocument: policyDocument(
+        { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+        { Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/${repository}` }
+      ) }))
+      const ran = await reaches((await run('ecr-app')).taskArn!, 'STOPPED')
+      expect(ran).toMatchObject({ stopCode: 'EssentialContainerExited' })
+      expect(ran.containers![0]).toMatchObject({ exitCode: 0, image: `${uri}:1` })
+    } finally {
+      await dockerode().getImage(`${uri}:1`).remove().catch(() => {})
+    }
+  }, 40_000)
+
+  it('starts a container that dependsOn HEALTHY only once the other one is healthy', async () => {
+    await register('healthy', [
+      {
+        name: 'db', image: IMAGES.busybox, memory: 16, essential: true, stopTimeout: 1,
+        command: ['sh', '-c', 'sleep 1; touch /tmp/ready; exec sleep 600'],
+        healthCheck: { command: ['CMD-SHELL', 'test -f /tmp/ready'], interval: 5, timeout: 2, retries: 3 }
+      },
+      { name: 'app', image: IMAGES.busybox, memory: 16, essential: true, stopTimeout: 1, command: ['sleep', '600'], dependsOn: [{ containerName: 'db', condition: 'HEALTHY' }] }
+    ])
+    const task = await run('healthy')
+    const running = await reaches(task.taskArn!, 'RUNNING', 30_000)
+    const byName = Object.fromEntries(running.containers!.map(c => [c.name, c]))
+    expect(byName.db.healthStatus).toBe('HEALTHY')
+    const started = async (id: string) => Date.parse((await dockerode().getContainer(id).inspect()).State.StartedAt)
+    const [db, app] = [await started(byName.db.runtimeId!), await started(byName.app.runtimeId!)]
+    expect(app - db).toBeGreaterThanOrEqual(1000) // app waited for db's first passing check
+    await t.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: task.taskArn! }))
+    await reaches(task.taskArn!, 'STOPPED')
+  }, 40_000)
 
   it('keeps a running task through an agent restart: adopted, not started again', async () => {
     await register('long', [{ name: 'main', image: IMAGES.busybox, memory: 16, essential: true, command: ['sleep', '600'], stopTimeout: 1 }])
