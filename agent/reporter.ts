@@ -2,6 +2,8 @@
  * Sending the engine's state changes with SubmitTaskStateChange, as the ECS agent's task
  * handler does: in order per task (a task's STOPPED never overtakes its RUNNING), each retried
  * with back-off until it is accepted or a day has passed. Tasks do not wait for each other.
+ * An ENI attachment with the task's address is then also sent with SubmitAttachmentStateChanges
+ * (once), the one call that carries the address to the control plane.
  */
 import type { SubmitTaskStateChangeCommandInput } from '@aws-sdk/client-ecs'
 import { Backoff, SUBMIT_BACKOFF, SUBMIT_RETRY_LIMIT_MS, scaled, sleep } from './backoff.js'
@@ -62,6 +64,7 @@ export class StateReporter {
       try {
         await this.#o.api.submitTaskStateChange(input)
         this.#o.log.info({ [F.taskArn]: change.taskArn, status: change.status }, 'task state change submitted')
+        await this.submitAddresses(change)
         return
       } catch (e) {
         const failure = callError('ecs:SubmitTaskStateChange', e)
@@ -77,6 +80,19 @@ export class StateReporter {
         this.#o.log[level](fields, `Could not submit task state change, retrying: ${describeCallError(failure)}`)
         if (!await sleep(wait, signal)) return
       }
+    }
+  }
+
+  /** The change's attachments that carry an address; a failure is logged, not retried. */
+  private async submitAddresses (change: TaskStateChange): Promise<void> {
+    const addressed = (change.attachments ?? []).filter(a => a.privateIPv4Address !== undefined)
+    if (addressed.length === 0) return
+    try {
+      await this.#o.api.submitAttachmentStateChanges(this.#o.cluster, addressed)
+    } catch (e) {
+      const failure = callError('ecs:SubmitAttachmentStateChanges', e)
+      const fields = { [F.taskArn]: change.taskArn, [F.call]: failure.call, [F.errorCode]: failure.code }
+      this.#o.log.warn(fields, `Could not submit the task's address: ${describeCallError(failure)}`)
     }
   }
 }

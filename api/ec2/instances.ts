@@ -257,7 +257,8 @@ const eniOf = (store: Ec2Store, i: InstanceRecord): NetworkInterfaceRecord | und
 const TerminateInstances = operation({
   authorize: 'handler',
   notes: 'Instances are terminated at once (the answer says shutting-down); their agents ' +
-    'are stopped and their container instances become INACTIVE.',
+    'are stopped, their tasks STOPPED (their reservations given back, their ENIs deleted) and ' +
+    'their container instances become INACTIVE.',
   handle (input: DryRunnable & { InstanceIds: string[] }, ctx) {
     const store = ec2(ctx)
     const scope = scopeOf(ctx)

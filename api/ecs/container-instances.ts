@@ -11,7 +11,7 @@ import { requestTagContext, tagOnCreate } from '../../src/ecs/authz.js'
 import type { ClusterRecord } from '../../src/ecs/cluster.js'
 import { compileQuery } from '../../src/ecs/cluster-query.js'
 import {
-  containerInstanceId, deleteAttributes, deregister, instanceSubjects, newContainerInstance,
+  containerInstanceId, deleteAttributes, instanceSubjects, newContainerInstance,
   parseIdentityDocument, putAttributes, reregister, setStatus, toWireContainerInstance,
   type Attribute, type ContainerInstanceRecord, type ContainerInstanceStatus,
   type IdentityDocument, type RegisterContainerInstanceRequest
@@ -20,6 +20,7 @@ import {
   activeCluster, authorizeOn, clusterRef, resourceTags, scopeOf, type ClusterRef
 } from '../../src/ecs/context.js'
 import { ecsErrors } from '../../src/ecs/errors.js'
+import { deregisterContainerInstance } from '../../src/ecs/task-state.js'
 import { paginate } from '../../src/ecs/pagination.js'
 import { F } from '../../src/log.js'
 
@@ -109,14 +110,16 @@ interface DeregisterContainerInstanceRequest {
 
 const DeregisterContainerInstance = operation({
   authorize: 'handler',
+  notes: 'With `force`, the instance\'s tasks are STOPPED (reason "Container instance ' +
+    'deregistration forced by user") and their interfaces deleted; their containers are not ' +
+    'stopped (orphaned, as on AWS).',
   handle (input: DeregisterContainerInstanceRequest, ctx) {
     const cluster = authorizeOn(ctx, 'ecs:DeregisterContainerInstance', input.cluster)
     const instance = lookup(ctx, cluster, input.containerInstance)
     if (instance === undefined) throw ecsErrors.containerInstanceNotFound()
     if (instance.status === 'INACTIVE') return { containerInstance: wire(ctx, instance) }
 
-    const gone = deregister(instance, input.force === true)
-    ctx.emulator.ecs.containerInstances.save(gone)
+    const gone = deregisterContainerInstance(ctx.emulator, instance, input.force === true, ctx.now)
     ctx.log.info({ containerInstance: gone.containerInstanceArn }, 'container instance deregistered')
     return { containerInstance: wire(ctx, gone) }
   }

@@ -19,8 +19,8 @@ import { ecsErrors } from '../../src/ecs/errors.js'
 import { paginate } from '../../src/ecs/pagination.js'
 import { placementRules, type Demand } from '../../src/ecs/placement.js'
 import {
-  RUN_TASK_MESSAGES, chooseLaunch, commitLaunch, launchPlan, newTask, newTaskId, runContext,
-  strategyProviders, type LaunchPlan, type RunTaskRequest, type StartTaskRequest
+  RUN_TASK_MESSAGES, chooseLaunch, commitLaunch, launchPlan, newTask, newTaskId, resolveNetwork,
+  runContext, strategyProviders, type LaunchPlan, type RunTaskRequest, type StartTaskRequest
 } from '../../src/ecs/run-task.js'
 import {
   toWireTask, type DesiredStatus, type LaunchType, type TaskRecord
@@ -110,8 +110,8 @@ function passedRoles (td: TaskDefinition, plan: LaunchPlan): Check[] {
 /** The call's tasks, each with its own role sessions; the first refusal fails the call. */
 function preparedTasks (ctx: OperationContext, cluster: ClusterRecord, td: TaskDefinition,
   plan: LaunchPlan, ids: string[]): TaskRecord[] {
-  return ids.map(id => {
-    const task = newTask({ scope: scopeOf(ctx), cluster, td, plan, id, now: ctx.now })
+  return ids.map((id, index) => {
+    const task = newTask({ scope: scopeOf(ctx), cluster, td, plan, id, now: ctx.now, index })
     const roles = assumeTaskRoles(ctx.emulator, task, ctx.now, ctx.requestId)
     if (!roles.ok) throw roles.error
     return { ...task, roles: roles.roles }
@@ -152,8 +152,11 @@ const RunTask = operation({
     '`distinctInstance` and `memberOf`, and the binpack, spread and random strategies; ' +
     'a capacity provider strategy can only name FARGATE or FARGATE_SPOT (the one with a base, ' +
     'else the heaviest, takes every task). `clientToken` is not used for idempotency; ' +
-    '`volumeConfigurations` and `referenceId` are ignored. awsvpc subnets and security groups ' +
-    'are not looked up (the availability zone of a Fargate task is the region\'s first).',
+    '`volumeConfigurations` and `referenceId` are ignored. An awsvpc task\'s interface is made ' +
+    'in the emulated EC2 (its address is the one Docker gave the task, once the agent reports ' +
+    'it); `assignPublicIp` gives a Fargate task no public address. Several Fargate tasks of ' +
+    'one call take the subnets in turn; an EC2 awsvpc task goes only to an instance in the zone ' +
+    'of one of its subnets (else LOCATION), and instances have no ENI limit (no RESOURCE:ENI).',
   handle (input: RunTaskRequest, ctx) {
     const scope = scopeOf(ctx)
     const ref = clusterRef(input.cluster, scope)
@@ -167,14 +170,16 @@ const RunTask = operation({
     ])
     const cluster = activeCluster(ctx, ref)
 
-    const plan = launchPlan(td, input, chooseLaunch(input, cluster), ctx.account)
+    const plan = resolveNetwork(ctx.emulator.ec2.store, scope,
+      launchPlan(td, input, chooseLaunch(input, cluster), ctx.account))
     ctx.authorize(passedRoles(td, plan))
     const rules = placementRules([...tdConstraints(td), ...(input.placementConstraints ?? [])],
       input.placementStrategy ?? [])
     const prepared = preparedTasks(ctx, cluster, td, plan, ids)
 
     const launched = commitLaunch(ctx.emulator, {
-      scope, cluster, tasks: prepared, demand: demandOf(td, plan), tags, rules
+      scope, cluster, tasks: prepared, demand: demandOf(td, plan), tags, rules,
+      network: plan.network, now: ctx.now
     })
     return { tasks: started(ctx, launched.tasks, tags), failures: launched.failures }
   }
@@ -215,12 +220,14 @@ const StartTask = operation({
     ])
     const cluster = activeCluster(ctx, ref)
 
-    const plan = launchPlan(td, { ...input, count: 1 }, { launchType: 'EC2' }, ctx.account)
+    const plan = resolveNetwork(ctx.emulator.ec2.store, scope,
+      launchPlan(td, { ...input, count: 1 }, { launchType: 'EC2' }, ctx.account))
     ctx.authorize(passedRoles(td, plan))
     const prepared = preparedTasks(ctx, cluster, td, plan, ids)
 
     const launched = commitLaunch(ctx.emulator, {
-      scope, cluster, tasks: prepared, demand: demandOf(td, plan), tags, targets
+      scope, cluster, tasks: prepared, demand: demandOf(td, plan), tags, targets,
+      network: plan.network, now: ctx.now
     })
     return { tasks: started(ctx, launched.tasks, tags), failures: launched.failures }
   }
@@ -245,7 +252,7 @@ const StopTask = operation({
     const reason = given === '' ? STOP_REASONS.user : given
     const stopping = requestStop(task, 'UserInitiated', reason, ctx.now)
     if (stopping !== task) {
-      commitTask(ctx.emulator, task, stopping)
+      commitTask(ctx.emulator, task, stopping, ctx.now)
       ctx.emulator.acs.deliver(stopping)
       ctx.log.info({ [F.taskArn]: stopping.taskArn, [F.desiredStatus]: 'STOPPED' },
         'task stop requested')
@@ -440,7 +447,7 @@ function applyReport (ctx: OperationContext, before: TaskRecord, after: TaskReco
     const decision = stopDecision(ctx.emulator, after, agent)
     if (decision !== undefined) next = { ...after, stoppedDecisionId: decision }
   }
-  commitTask(ctx.emulator, before, next)
+  commitTask(ctx.emulator, before, next, ctx.now)
   if (next.desiredStatus === 'STOPPED' && before.desiredStatus !== 'STOPPED' &&
     next.lastStatus !== 'STOPPED') ctx.emulator.acs.deliver(next)
   if (next.lastStatus !== before.lastStatus) {
@@ -482,6 +489,9 @@ interface SubmitAttachmentStateChangesRequest {
 
 const SubmitAttachmentStateChanges = operation({
   authorize: 'handler',
+  notes: 'Besides the model\'s members, an attachment may carry `privateIPv4Address` (the ' +
+    'emulator\'s agent sends the address Docker gave the task): it becomes the address of the ' +
+    'task\'s ENI attachment and of its network interface in EC2.',
   handle (input: SubmitAttachmentStateChangesRequest, ctx) {
     const cluster = authorizeOn(ctx, 'ecs:SubmitAttachmentStateChanges', input.cluster)
     const open = tasks(ctx).list(scopeOf(ctx), cluster.clusterName, {})
@@ -492,7 +502,8 @@ const SubmitAttachmentStateChanges = operation({
       // (unconfirmed) an attachment ECS does not know is passed over, not refused
       const current = task === undefined ? undefined : tasks(ctx).byArn(task.taskArn)
       if (current === undefined) continue
-      commitTask(ctx.emulator, current, reportTask(current, { attachments: [a] }, ctx.now))
+      const next = reportTask(current, { attachments: [a] }, ctx.now)
+      commitTask(ctx.emulator, current, next, ctx.now)
     }
     return ACK
   }

@@ -1,12 +1,15 @@
 /**
  * Launching and terminating emulated instances: the one path RunInstances and the agent's
- * `POST /_emulator/instances` share. Termination also ends the instance's container-instance
- * registrations (INACTIVE, as ECS does when the instance goes) and its agent.
+ * `POST /_emulator/instances` share. Termination also stops the tasks on the instance and ends
+ * its container-instance registrations (INACTIVE, as ECS does when the instance goes) and its
+ * agent.
  */
 import type { Emulator } from '../emulator.js'
 import type { Scope } from '../ecs/arns.js'
 import type { InstanceProfileRecord } from '../../store/iam.js'
 import { deregister } from '../ecs/container-instance.js'
+import { STOP_REASONS, stopInstanceTasks } from '../ecs/task-state.js'
+import type { TaskRecord } from '../ecs/task.js'
 import { ecsOptimizedAmi } from '../ssm/parameter.js'
 import {
   clusterFromUserData, defaultInstanceType, hostAddress, hostArchitecture, imdsTime,
@@ -120,9 +123,11 @@ function primaryInterface (scope: Scope, spec: LaunchSpec, instanceId: string, i
 }
 
 /**
- * Terminates an instance: its interface goes, its container instances turn INACTIVE, its
- * metadata service closes and its agent (when the launcher started one) is stopped. The
- * record stays (terminated) for DescribeInstances. Terminating twice changes nothing.
+ * Terminates an instance: its interface goes, its tasks are STOPPED ("Host EC2 (instance …)
+ * terminated.", their reservations given back, their interfaces deleted), its container
+ * instances turn INACTIVE, its metadata service closes and its agent (when the launcher
+ * started one) is stopped. An agent still connected is told to stop the tasks' containers.
+ * The record stays (terminated) for DescribeInstances. Terminating twice changes nothing.
  */
 export function terminateInstance (emulator: Emulator, instance: InstanceRecord,
   now: Date): InstanceRecord {
@@ -135,12 +140,13 @@ export function terminateInstance (emulator: Emulator, instance: InstanceRecord,
   }
 
   const store = emulator.ec2.store
-  store.transaction(() => {
+  const stopped = store.transaction(() => {
     store.removeResource(instance, 'network-interface', instance.networkInterfaceId)
     store.saveInstance(done)
-    deactivateContainerInstances(emulator, instance)
+    return deactivateContainerInstances(emulator, instance, now)
   })
 
+  for (const t of stopped) emulator.acs.deliver(t)
   void emulator.ec2.metadata.stop(instance.instanceId)
   emulator.ec2.launcher?.stop(instance.instanceId)
   return done
@@ -148,11 +154,22 @@ export function terminateInstance (emulator: Emulator, instance: InstanceRecord,
 
 const gmt = (d: Date): string => d.toISOString().slice(0, 19).replace('T', ' ')
 
-/** Every live registration of the instance, in any cluster of its region, becomes INACTIVE. */
-function deactivateContainerInstances (emulator: Emulator, instance: InstanceRecord): void {
+/**
+ * Every live registration of the instance, in any cluster of its region, has its tasks
+ * stopped and becomes INACTIVE; returns the tasks stopped.
+ */
+function deactivateContainerInstances (emulator: Emulator, instance: InstanceRecord,
+  now: Date): TaskRecord[] {
   const { clusters, containerInstances } = emulator.ecs
+  const reason = STOP_REASONS.hostTerminated(instance.instanceId)
+  const stopped: TaskRecord[] = []
   for (const cluster of clusters.list(instance)) {
-    const ci = containerInstances.byEc2Instance(instance, cluster.clusterName, instance.instanceId)
-    if (ci !== undefined) containerInstances.save(deregister(ci, true))
+    const name = cluster.clusterName
+    const live = containerInstances.byEc2Instance(instance, name, instance.instanceId)
+    if (live === undefined) continue
+    stopped.push(...stopInstanceTasks(emulator, live.containerInstanceArn, reason, now, false))
+    const ci = containerInstances.get(live, live.cluster, live.id) ?? live
+    containerInstances.save(deregister(ci, true))
   }
+  return stopped
 }

@@ -1,7 +1,8 @@
 /**
  * Network interfaces other services make in the user's VPC: an awsvpc task's ENI, made by ECS
- * (requester-managed) in a subnet of the task's network configuration, and deleted when the
- * task stops. The tasks work calls these with the emulator's EC2 store.
+ * (requester-managed) in a subnet of the task's network configuration when the task is placed,
+ * attached (in use) once the task's attachment is, and deleted when the task stops. The tasks
+ * work calls these with the emulator's EC2 store.
  */
 import type { Scope } from '../ecs/arns.js'
 import type { Ec2Store } from '../../store/ec2.js'
@@ -27,11 +28,17 @@ export interface NetworkInterfaceSpec {
   /** `interface` (default) or `branch`, `trunk` ... */
   interfaceType?: string
   tags?: Ec2Tag[]
+  /** Made `available`, attached later (`attachNetworkInterface`); default: in use at once. */
+  detached?: boolean
 }
 
+/** The account ECS's task interfaces name as their requester. (unconfirmed) seen on AWS. */
+export const ECS_REQUESTER_ID = '578734482556'
+
 /**
- * Makes a requester-managed interface in use, attached to the instance when one is named.
- * Throws InvalidSubnetID.NotFound / InvalidGroup.NotFound for references that do not exist.
+ * Makes a requester-managed interface, in use and attached to the instance when one is named
+ * (`available`, unattached, when `detached`). Throws InvalidSubnetID.NotFound /
+ * InvalidGroup.NotFound for references that do not exist.
  */
 export function createNetworkInterface (store: Ec2Store, scope: Scope, spec: NetworkInterfaceSpec,
   now: Date): NetworkInterfaceRecord {
@@ -59,25 +66,58 @@ export function createNetworkInterface (store: Ec2Store, scope: Scope, spec: Net
       description: spec.description ?? '',
       groups: groups.map(g => ({ groupId: g.id, groupName: g.groupName })),
       interfaceType: spec.interfaceType ?? 'interface',
-      status: 'in-use',
+      status: 'available',
       requesterManaged: true,
       requesterId: spec.requesterId,
-      attachment: {
-        attachmentId: ec2Id('eni-attach'),
-        instanceId: spec.instanceId,
-        // (unconfirmed) the owner AWS shows on a Fargate task's interface
-        instanceOwnerId: spec.instanceId === undefined ? 'amazon-aws' : scope.account,
-        deviceIndex: 1,
-        status: 'attached',
-        attachTime: imdsTime(now),
-        deleteOnTermination: false
-      },
       sourceDestCheck: true,
       tags: spec.tags ?? []
     }
-    store.saveResource(eni)
-    return eni
+    const made = spec.detached === true ? eni : attached(eni, spec.instanceId, now)
+    store.saveResource(made)
+    return made
   })
+}
+
+/** In use, attached to the instance (an awsvpc task on EC2) or to Fargate's (none named). */
+function attached (eni: NetworkInterfaceRecord, instanceId: string | undefined,
+  now: Date): NetworkInterfaceRecord {
+  return {
+    ...eni,
+    status: 'in-use',
+    attachment: {
+      attachmentId: ec2Id('eni-attach'),
+      instanceId,
+      // (unconfirmed) the owner AWS shows on a Fargate task's interface
+      instanceOwnerId: instanceId === undefined ? 'amazon-aws' : eni.account,
+      deviceIndex: 1,
+      status: 'attached',
+      attachTime: imdsTime(now),
+      deleteOnTermination: false
+    }
+  }
+}
+
+export interface Attachment {
+  instanceId?: string
+  /** The address the interface has now (the task's, once its agent reported one). */
+  privateIpAddress?: string
+}
+
+/**
+ * Attaches the interface (when it is not yet) and gives it the address; undefined when the
+ * interface does not exist. Attaching again, with the same address, changes nothing.
+ */
+export function attachNetworkInterface (store: Ec2Store, scope: Scope, id: string,
+  a: Attachment, now: Date): NetworkInterfaceRecord | undefined {
+  const eni = store.resource<NetworkInterfaceRecord>(scope, 'network-interface', id)
+  if (eni === undefined) return undefined
+  let next = eni.attachment === undefined ? attached(eni, a.instanceId, now) : eni
+  const ip = a.privateIpAddress
+  if (ip !== undefined && ip !== next.privateIpAddress) {
+    next = { ...next, privateIpAddress: ip, privateDnsName: privateDnsName(ip, scope.region) }
+  }
+  if (next !== eni) store.saveResource(next)
+  return next
 }
 
 /** Deletes the interface; false when it did not exist (deleting twice is harmless). */

@@ -4,6 +4,7 @@
  * and the `ContainerInstance` shape. `agentConnected` stays false until an agent holds an ACS
  * session for the instance.
  */
+import { AwsError } from '../../api/errors.js'
 import { arns, newId, parseArn, type Scope } from './arns.js'
 import { ecsErrors } from './errors.js'
 import type { Resolve, SubjectValue } from './cluster-query.js'
@@ -76,7 +77,7 @@ export interface ContainerInstanceRecord {
   statusReason?: string
   /** True only while the agent holds its ACS (Poll) websocket. */
   agentConnected: boolean
-  /** Maintained by the tasks placed on the instance (a later issue); 0 until then. */
+  /** Maintained by placement and the tasks' state changes (`commitTask`). */
   runningTasksCount: number
   pendingTasksCount: number
   attributes: Attribute[]
@@ -152,10 +153,17 @@ export function setStatus (instance: Instance, status: ContainerInstanceStatus):
   return { ...instance, status, version: instance.version + 1 }
 }
 
-/** Deregistration is final. Without `force`, an instance with tasks is refused (tasks come later). */
+// (unconfirmed) as AWS CLI users quote ECS's answer
+const instanceHasTasks = (): AwsError =>
+  new AwsError('InvalidParameterException', 'Found running tasks on the instance.')
+
+/**
+ * Deregistration is final. Without `force`, an instance with tasks (pending or running) is
+ * refused; what becomes of its tasks with `force` is `deregisterContainerInstance`'s.
+ */
 export function deregister (instance: Instance, force: boolean): Instance {
   const busy = instance.runningTasksCount + instance.pendingTasksCount > 0
-  if (busy && !force) throw ecsErrors.instanceHasTasks()
+  if (busy && !force) throw instanceHasTasks()
   return { ...instance, status: 'INACTIVE', agentConnected: false, version: instance.version + 1 }
 }
 

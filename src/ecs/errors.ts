@@ -55,7 +55,6 @@ export const ecsErrors = {
   instanceIdentityDocument: () => invalid('Invalid instanceIdentityDocument.'),
   reregisterInactive: () => new AwsError('ClientException', 'The container instance has been deregistered and cannot be registered again.'),
   instanceStatus: () => invalid('Container instances can only be updated to ACTIVE or DRAINING.'),
-  instanceHasTasks: () => invalid('The container instance has tasks running. Stop them, or deregister with force.'),
   attributeTarget: () => invalid('Attribute targetId must be specified.'),
   targetNotFound: (target: string) => new AwsError('TargetNotFoundException', `Could not find the target '${target}'.`),
   attributeLimit: () => new AwsError('AttributeLimitExceededException',

@@ -1,8 +1,9 @@
 /**
  * What RunTask and StartTask decide before anything is placed: the launch type (from
  * `launchType`, a capacity provider strategy or the cluster's default), the checks ECS makes
- * on the network configuration and the overrides (reference §4.4), the roles in effect, what
- * each task reserves on an instance, and the new task records in the `Task` shape's terms.
+ * on the network configuration (against the emulated EC2) and the overrides (reference §4.4),
+ * the roles in effect, what each task reserves on an instance, and the new task records in the
+ * `Task` shape's terms; then placement, with each awsvpc task's interface made in EC2.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { AwsError } from '../../api/errors.js'
@@ -18,9 +19,15 @@ import {
   type PlacementRules, type PlacementStrategy
 } from './placement.js'
 import type { Emulator } from '../emulator.js'
-import type {
-  AttachmentRecord, AwsVpcConfiguration, ContainerOverride, ContainerRecord, LaunchType,
-  TaskOverride, TaskRecord, TaskReservation
+import { ec2Errors } from '../ec2/errors.js'
+import { ECS_REQUESTER_ID, createNetworkInterface } from '../ec2/network-interfaces.js'
+import {
+  ensureDefaultVpc, groupOf, type SecurityGroupRecord, type SubnetRecord
+} from '../ec2/network.js'
+import type { Ec2Store } from '../../store/ec2.js'
+import {
+  detailOf, type AttachmentRecord, type AwsVpcConfiguration, type ContainerOverride,
+  type ContainerRecord, type LaunchType, type TaskOverride, type TaskRecord, type TaskReservation
 } from './task.js'
 import type { ContainerDefinition, NetworkMode, TaskDefinition } from './task-definition.js'
 import { expandRoleArn } from './task-definition-validation.js'
@@ -65,12 +72,26 @@ export const RUN_TASK_MESSAGES = {
   publicIp: 'Assign public IP is not supported for this launch type.',
   launchTypeUnsupported: (launchType: string) =>
     `Task definition does not support launch_type ${launchType}.`,
+  tooManySubnets: 'subnets can have at most 16 items.',
+  /**
+   * ECS names the subnets asked for, then EC2's answer. (unconfirmed) with several subnets:
+   * that all asked are named, and EC2's text for the missing ones.
+   */
+  subnetNotFound: (asked: string[], ec2Message: string) =>
+    `Error retrieving subnet information for [${asked.join(', ')}]: ${ec2Message} (ErrorCode: InvalidSubnetID.NotFound)`,
+  groupNotInVpc: (id: string) =>
+    `Security group ${id} does not appear to belong to the same VPC as the input subnets.`,
+  // (unconfirmed) the ErrorCode tail, by analogy with the subnet text
+  groupNotFound: (asked: string[], ec2Message: string) =>
+    `Error retrieving security group information for [${asked.join(', ')}]: ${ec2Message} (ErrorCode: InvalidGroup.NotFound)`,
   // (unconfirmed) the texts below are as recalled from AWS answers, or ours
   count: 'Count must be between 1 and 10.',
   launchTypeAndStrategy: 'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.',
   platformVersionOnEc2: 'The platform version must be null when specifying an EC2 launch type.',
   platformUnknown: 'The specified platform does not exist.',
   noSubnets: 'subnets can not be empty.',
+  tooManyGroups: 'securityGroups can have at most 5 items.',
+  subnetsInVpcs: 'Subnets must all belong to the same VPC.',
   overrideName: (name: string) =>
     `Override for container named ${name} is not a container in the TaskDefinition.`,
   fargateInstances: 'Tasks using the Fargate launch type cannot be started on container instances.',
@@ -88,6 +109,8 @@ export interface LaunchPlan {
   platformVersion?: string
   networkMode: NetworkMode
   awsvpc?: AwsVpcConfiguration
+  /** The awsvpc configuration as it stands in EC2 (`resolveNetwork`). */
+  network?: TaskNetwork
   overrides: TaskOverride
   taskRoleArn?: string
   executionRoleArn?: string
@@ -204,11 +227,66 @@ function checkNetwork (mode: NetworkMode, config: NetworkConfiguration | undefin
   }
   if (awsvpc === undefined) throw invalid(RUN_TASK_MESSAGES.networkRequired)
   if (awsvpc.subnets.length === 0) throw invalid(RUN_TASK_MESSAGES.noSubnets)
+  if (awsvpc.subnets.length > 16) throw invalid(RUN_TASK_MESSAGES.tooManySubnets)
+  if ((awsvpc.securityGroups ?? []).length > 5) throw invalid(RUN_TASK_MESSAGES.tooManyGroups)
   if (awsvpc.assignPublicIp === 'ENABLED' && launchType !== 'FARGATE') {
     throw invalid(RUN_TASK_MESSAGES.publicIp)
   }
-  // subnets: checked against emulated EC2 when it lands
   return awsvpc
+}
+
+// --- the network, in EC2 ------------------------------------------------------------------
+
+/** An awsvpc configuration's subnets (one VPC) and groups, as the emulated EC2 has them. */
+export interface TaskNetwork {
+  vpcId: string
+  subnets: SubnetRecord[]
+  /** The groups given, else the VPC's `default` group. */
+  securityGroupIds: string[]
+}
+
+/**
+ * The plan with its awsvpc configuration looked up in the EC2 of the call's account and
+ * region: every subnet exists, all in one VPC, and every group exists in that VPC.
+ */
+export function resolveNetwork (store: Ec2Store, scope: Scope, plan: LaunchPlan): LaunchPlan {
+  if (plan.awsvpc === undefined) return plan
+  ensureDefaultVpc(store, scope)
+  const subnets = subnetsOf(store, scope, plan.awsvpc.subnets)
+  const vpcId = subnets[0].vpcId
+  if (subnets.some(s => s.vpcId !== vpcId)) throw invalid(RUN_TASK_MESSAGES.subnetsInVpcs)
+  const securityGroupIds = groupsOf(store, scope, plan.awsvpc.securityGroups ?? [], vpcId)
+  return { ...plan, network: { vpcId, subnets, securityGroupIds } }
+}
+
+function subnetsOf (store: Ec2Store, scope: Scope, asked: string[]): SubnetRecord[] {
+  const ids = [...new Set(asked)]
+  const found = ids.map(id => store.resource<SubnetRecord>(scope, 'subnet', id))
+  const missing = ids.filter((_, n) => found[n] === undefined)
+  if (missing.length > 0) {
+    const ec2 = ec2Errors.subnetNotFound(missing).message
+    throw invalid(RUN_TASK_MESSAGES.subnetNotFound(asked, ec2))
+  }
+  return found as SubnetRecord[]
+}
+
+function groupsOf (store: Ec2Store, scope: Scope, asked: string[], vpcId: string): string[] {
+  if (asked.length === 0) {
+    const group = groupOf(store, scope, vpcId, 'default')
+    return group === undefined ? [] : [group.id]
+  }
+  const ids = [...new Set(asked)]
+  const found = ids.map(id => store.resource<SecurityGroupRecord>(scope, 'security-group', id))
+  const missing = ids.filter((_, n) => found[n] === undefined)
+  if (missing.length > 0) {
+    const ec2 = missing.length === 1
+      ? ec2Errors.groupNotFound(missing[0]).message
+      : ec2Errors.groupsNotFound(missing).message
+    throw invalid(RUN_TASK_MESSAGES.groupNotFound(asked, ec2))
+  }
+  const elsewhere = (found as SecurityGroupRecord[]).find(g => g.vpcId !== vpcId)
+  if (elsewhere !== undefined) throw invalid(RUN_TASK_MESSAGES.groupNotInVpc(elsewhere.id))
+  return ids
 }
 
 function checkFargateSize (cpu: string | undefined, memory: string | undefined): void {
@@ -326,6 +404,8 @@ export interface NewTask {
   plan: LaunchPlan
   id: string
   now: Date
+  /** The task's place among the call's tasks: Fargate tasks take the subnets in turn. */
+  index?: number
 }
 
 /** A fresh task id for each task the call may start, so tags can be authorized first. */
@@ -339,7 +419,8 @@ export const newTaskId = (): string => randomBytes(16).toString('hex')
 export function newTask (n: NewTask): TaskRecord {
   const { scope, cluster, td, plan, id } = n
   const taskArn = arns.task(scope, cluster.clusterName, id)
-  const attachments = plan.awsvpc === undefined ? [] : [eniAttachment(plan.awsvpc)]
+  const subnet = subnetFor(plan, n.index ?? 0)
+  const attachments = subnet === undefined ? [] : [eniAttachment(subnet)]
   return {
     ...scope,
     cluster: cluster.clusterName,
@@ -368,7 +449,8 @@ export function newTask (n: NewTask): TaskRecord {
     networkMode: plan.networkMode,
     networkConfiguration: plan.awsvpc && { awsvpcConfiguration: plan.awsvpc },
     attachments,
-    availabilityZone: availabilityZone(scope, undefined),
+    availabilityZone: plan.network?.subnets.find(s => s.id === subnet)?.availabilityZone ??
+      availabilityZone(scope, undefined),
     capacityProviderName: plan.capacityProviderName,
     platformVersion: plan.platformVersion,
     platformFamily: plan.launchType === 'FARGATE' ? 'Linux' : undefined,
@@ -399,28 +481,24 @@ function newContainer (c: ContainerDefinition, scope: Scope, cluster: string,
 }
 
 /**
- * The task's interface, created with the task: ECS shows it PRECREATED with its subnet. The
- * interface id and MAC address are chosen here, for the agent to configure (unconfirmed: that
- * AWS already lists them while PRECREATED); the private address comes once the agent has one.
+ * The subnet an awsvpc task's interface goes in, before placement: the call's tasks take the
+ * subnets in turn (unconfirmed: how ECS spreads Fargate tasks). On EC2 placement may change it
+ * for the subnet in the instance's zone.
  */
-function eniAttachment (awsvpc: AwsVpcConfiguration): AttachmentRecord {
+function subnetFor (plan: LaunchPlan, index: number): string | undefined {
+  const subnets = plan.network?.subnets.map(s => s.id) ?? plan.awsvpc?.subnets
+  if (subnets === undefined || subnets.length === 0) return undefined
+  return subnets[index % subnets.length]
+}
+
+/** The task's interface, before it exists: ECS shows it PRECREATED with its subnet. */
+function eniAttachment (subnetId: string): AttachmentRecord {
   return {
     id: randomUUID(),
     type: 'ElasticNetworkInterface',
     status: 'PRECREATED',
-    details: [
-      { name: 'subnetId', value: awsvpc.subnets[0] },
-      { name: 'networkInterfaceId', value: `eni-${randomBytes(9).toString('hex').slice(0, 17)}` },
-      { name: 'macAddress', value: macAddress() }
-    ]
+    details: [{ name: 'subnetId', value: subnetId }]
   }
-}
-
-/** A locally administered unicast MAC, as EC2's `0a:…`/`0e:…` ones are. */
-function macAddress (): string {
-  const bytes = [...randomBytes(6)]
-  bytes[0] = 0x0a | (bytes[0] & 0x04)
-  return bytes.map(b => b.toString(16).padStart(2, '0')).join(':')
 }
 
 /** The task placed on the instance: its ARN, the reservation, its zone and architecture. */
@@ -435,11 +513,13 @@ export function onInstance (task: TaskRecord, instance: ContainerInstanceRecord,
   }
 }
 
-/** The instance's zone; for Fargate (no subnet lookup yet) the region's first zone. */
+/** The instance's zone, else the region's first. */
 function availabilityZone (scope: Scope, instance: ContainerInstanceRecord | undefined): string {
-  const zone = instance?.attributes.find(a => a.name === 'ecs.availability-zone')?.value
-  return zone ?? `${scope.region}a`
+  return (instance === undefined ? undefined : zoneOf(instance)) ?? `${scope.region}a`
 }
+
+const zoneOf = (i: ContainerInstanceRecord): string | undefined =>
+  i.attributes.find(a => a.name === 'ecs.availability-zone')?.value
 
 function architecture (instance: ContainerInstanceRecord | undefined): string {
   return instance?.attributes.find(a => a.name === 'ecs.cpu-architecture')?.value ?? 'x86_64'
@@ -454,18 +534,22 @@ export interface Launch {
   tasks: TaskRecord[]
   demand: Demand
   tags: WireTag[]
+  /** The awsvpc tasks' subnets and groups (`LaunchPlan.network`). */
+  network?: TaskNetwork
   /** RunTask: place on the cluster's instances by these rules. */
   rules?: PlacementRules
   /** StartTask: one task on each of these instances (ids), in order. */
   targets?: string[]
+  now: Date
 }
 
 export interface Launched { tasks: TaskRecord[], failures: PlacementFailure[] }
 
 /**
- * Reads the instances, places, and writes the tasks (with their tags) and the instances'
- * bookings in one transaction, so that concurrent calls never over-commit an instance.
- * Fargate tasks need no instance. RunTask onto a cluster without an ACTIVE instance fails.
+ * Reads the instances, places, makes each awsvpc task's interface in EC2, and writes the
+ * tasks (with their tags) and the instances' bookings in one transaction, so that concurrent
+ * calls never over-commit an instance. Fargate tasks need no instance. RunTask onto a cluster
+ * without an ACTIVE instance fails.
  */
 export function commitLaunch (emulator: Emulator, l: Launch): Launched {
   if (l.tasks.length === 0) return { tasks: [], failures: [] }
@@ -473,11 +557,12 @@ export function commitLaunch (emulator: Emulator, l: Launch): Launched {
     const placed = l.tasks[0].launchType === 'FARGATE'
       ? { tasks: l.tasks, failures: [] }
       : l.targets === undefined ? placeOnCluster(emulator, l) : placeOnTargets(emulator, l)
-    for (const t of placed.tasks) {
+    const tasks = placed.tasks.map(t => withInterface(emulator.ec2.store, t, l.network, l.now))
+    for (const t of tasks) {
       emulator.ecs.tasks.create(t)
       if (l.tags.length > 0) emulator.tags.tag(t.taskArn, l.tags)
     }
-    return placed
+    return { tasks, failures: placed.failures }
   })()
 }
 
@@ -486,21 +571,38 @@ const occupants = (emulator: Emulator, i: ContainerInstanceRecord): Candidate =>
   tasks: emulator.ecs.tasks.activeOn(i.containerInstanceArn).map(t => ({ group: t.group }))
 })
 
+/**
+ * Whether an awsvpc task's interface can be on the instance: one of the subnets is in its
+ * zone (an instance whose zone is not known is taken to be in any).
+ */
+function inReach (i: ContainerInstanceRecord, network: TaskNetwork | undefined): boolean {
+  const zone = zoneOf(i)
+  return network === undefined || zone === undefined ||
+    network.subnets.some(s => s.availabilityZone === zone)
+}
+
 function placeOnCluster (emulator: Emulator, l: Launch): Launched {
   const active = emulator.ecs.containerInstances.list(l.scope, l.cluster.clusterName)
     .filter(i => i.status === 'ACTIVE')
   if (active.length === 0) throw invalid(RUN_TASK_MESSAGES.noInstances)
-  const result = placeTasks(active.map(i => occupants(emulator, i)), l.demand, l.tasks.length,
+  const near = active.filter(i => inReach(i, l.network))
+  const result = placeTasks(near.map(i => occupants(emulator, i)), l.demand, l.tasks.length,
     l.rules ?? { constraints: [], strategies: [] })
   for (const i of result.instances.values()) emulator.ecs.containerInstances.save(i)
   const tasks = result.placed.map((i, n) => onInstance(l.tasks[n], i, l.demand))
-  return { tasks, failures: result.failures }
+  const failures = [...result.failures]
+  if (tasks.length < l.tasks.length) {
+    const far = active.filter(i => !near.includes(i))
+    failures.push(...far.map(i => ({ arn: i.containerInstanceArn, reason: 'LOCATION' })))
+  }
+  return { tasks, failures }
 }
 
 /**
  * StartTask: each named instance takes one task if it can; one that is not in the cluster is
- * MISSING, a deregistered one INACTIVE, else its placement reason. (unconfirmed) that
- * StartTask onto a DRAINING instance is refused with the reason DRAINING.
+ * MISSING, a deregistered one INACTIVE, one out of the subnets' zones LOCATION, else its
+ * placement reason. (unconfirmed) that StartTask onto a DRAINING instance is refused with the
+ * reason DRAINING.
  */
 function placeOnTargets (emulator: Emulator, l: Launch): Launched {
   const store = emulator.ecs.containerInstances
@@ -515,6 +617,7 @@ function placeOnTargets (emulator: Emulator, l: Launch): Launched {
       failures.push({ arn, reason: instance.status === 'DRAINING' ? 'DRAINING' : 'INACTIVE' })
       continue
     }
+    if (!inReach(instance, l.network)) { failures.push({ arn, reason: 'LOCATION' }); continue }
     const result = placeTasks([occupants(emulator, instance)], l.demand, 1, none)
     failures.push(...result.failures)
     const booked = result.placed[0]
@@ -523,4 +626,41 @@ function placeOnTargets (emulator: Emulator, l: Launch): Launched {
     tasks.push(onInstance(l.tasks[tasks.length], booked, l.demand))
   }
   return { tasks, failures }
+}
+
+// --- the task's interface -----------------------------------------------------------------
+
+/**
+ * An awsvpc task's interface, made in EC2 once the task is placed (requester-managed by ECS,
+ * described by the attachment's ARN, not yet attached), in the subnet of the task's zone (on
+ * EC2, the instance's), else the one chosen before; the attachment's details name it, and the
+ * task's zone is the subnet's.
+ */
+function withInterface (store: Ec2Store, task: TaskRecord, network: TaskNetwork | undefined,
+  now: Date): TaskRecord {
+  const attachment = task.attachments.find(a => a.type === 'ElasticNetworkInterface')
+  if (attachment === undefined || network === undefined) return task
+  const chosen = detailOf(attachment, 'subnetId')
+  const subnet = network.subnets.find(s => s.availabilityZone === task.availabilityZone) ??
+    network.subnets.find(s => s.id === chosen) ?? network.subnets[0]
+  const eni = createNetworkInterface(store, task, {
+    subnetId: subnet.id,
+    securityGroupIds: network.securityGroupIds,
+    description: `arn:aws:ecs:${task.region}:${task.account}:attachment/${attachment.id}`,
+    requesterId: ECS_REQUESTER_ID,
+    interfaceType: 'interface',
+    detached: true
+  }, now)
+  const details = [
+    { name: 'subnetId', value: subnet.id },
+    { name: 'networkInterfaceId', value: eni.id },
+    { name: 'macAddress', value: eni.macAddress },
+    { name: 'privateDnsName', value: eni.privateDnsName },
+    { name: 'privateIPv4Address', value: eni.privateIpAddress }
+  ]
+  return {
+    ...task,
+    availabilityZone: subnet.availabilityZone,
+    attachments: task.attachments.map(a => a === attachment ? { ...a, details } : a)
+  }
 }

@@ -1,15 +1,18 @@
 /**
  * How a task's state moves once it exists: the agent's reports (task, container and
- * attachment state changes, container health) and StopTask, as pure functions over the
- * record; `commitTask` saves a change with what it does to the task's container instance
- * (counts, and the reservation returned on STOPPED) in one transaction. Each change bumps
- * `version`. Reference §5.1–5.3.
+ * attachment state changes, container health), StopTask, and its host going away (terminated,
+ * or deregistered with force), as pure functions over the record; `commitTask` saves a change
+ * with what it does to the task's container instance (counts, and the reservation returned on
+ * STOPPED) and to its network interface in EC2 (attached, given the task's address, deleted
+ * once STOPPED) in one transaction. Each change bumps `version`. Reference §5.1–5.3.
  */
 import type { Emulator } from '../emulator.js'
+import { attachNetworkInterface, deleteNetworkInterface } from '../ec2/network-interfaces.js'
+import { deregister, type ContainerInstanceRecord } from './container-instance.js'
 import { adjustResources } from './placement.js'
-import type {
-  AttachmentDetail, ContainerRecord, HealthStatus, NetworkBinding, TaskRecord, TaskStatus,
-  TaskStopCode
+import {
+  detailOf, type AttachmentDetail, type AttachmentRecord, type ContainerRecord,
+  type HealthStatus, type NetworkBinding, type TaskRecord, type TaskStatus, type TaskStopCode
 } from './task.js'
 
 /** A container's health as the agent publishes it over TCS (`PublishHealthRequest`). */
@@ -89,7 +92,9 @@ export interface TaskStateChange {
 
 export const STOP_REASONS = {
   user: 'Task stopped by user',
-  essential: 'Essential container in task exited'
+  essential: 'Essential container in task exited',
+  hostTerminated: (instanceId: string) => `Host EC2 (instance ${instanceId}) terminated.`,
+  forcedDeregistration: 'Container instance deregistration forced by user'
 } as const
 
 const RANK: Record<TaskStatus, number> = {
@@ -158,7 +163,10 @@ function containerStatus (status: string | undefined): string | undefined {
   return status === 'RUNNING' || status === 'STOPPED' ? status : 'PENDING'
 }
 
-/** An ENI attachment's status (and address), named by its ARN (`…:attachment/ID`) or its id. */
+/**
+ * An ENI attachment's status (and address), named by its ARN (`…:attachment/ID`) or its id.
+ * Once ATTACHED, the containers show the interface's address.
+ */
 export function reportAttachment (task: TaskRecord, a: AttachmentStateChange): TaskRecord {
   const id = a.attachmentArn.split('/').pop()
   const ip = typeof a.privateIPv4Address === 'string' ? a.privateIPv4Address : undefined
@@ -167,11 +175,17 @@ export function reportAttachment (task: TaskRecord, a: AttachmentStateChange): T
     status: a.status,
     details: ip === undefined ? x.details : withAddress(x.details, ip, task.region)
   })
-  const networkInterfaces = [{ attachmentId: id, privateIpv4Address: ip }]
-  const containers = ip === undefined || id === undefined
-    ? task.containers
-    : task.containers.map(c => ({ ...c, networkInterfaces }))
-  return { ...task, attachments, containers }
+  const reported = attachments.find(x => x.id === id)
+  const next = { ...task, attachments }
+  return reported?.status === 'ATTACHED' ? withInterfaces(next, reported) : next
+}
+
+/** Every container on the attachment's interface, at its address (when it has one). */
+function withInterfaces (task: TaskRecord, a: AttachmentRecord): TaskRecord {
+  const ip = detailOf(a, 'privateIPv4Address')
+  if (ip === undefined) return task
+  const networkInterfaces = [{ attachmentId: a.id, privateIpv4Address: ip }]
+  return { ...task, containers: task.containers.map(c => ({ ...c, networkInterfaces })) }
 }
 
 function withAddress (details: AttachmentDetail[], ip: string, region: string): AttachmentDetail[] {
@@ -192,13 +206,16 @@ function moveTo (task: TaskRecord, status: TaskStatus, reason: string | undefine
     connectivityAt: task.connectivityAt ?? at
   }
   if (status === 'RUNNING') {
-    return {
+    const attachments = task.attachments.map(a => ({ ...a, status: 'ATTACHED' }))
+    const running: TaskRecord = {
       ...reached,
       startedAt: task.startedAt ?? at,
-      attachments: task.attachments.map(a => ({ ...a, status: 'ATTACHED' })),
+      attachments,
       containers: task.containers.map(c =>
         c.lastStatus === 'PENDING' ? { ...c, lastStatus: 'RUNNING' } : c)
     }
+    const eni = attachments.find(a => a.type === 'ElasticNetworkInterface')
+    return eni === undefined ? running : withInterfaces(running, eni)
   }
   return status === 'STOPPED' ? finish(reached, reason, at) : reached
 }
@@ -228,6 +245,31 @@ function finish (task: TaskRecord, reason: string | undefined, at: number): Task
     stoppedAt: at,
     containers: task.containers.map(c => ({ ...c, lastStatus: 'STOPPED' })),
     attachments: task.attachments.map(a => ({ ...a, status: 'DELETED' }))
+  }
+}
+
+/**
+ * STOPPED at once, with no agent to report it: the task's host was terminated, or its container
+ * instance deregistered with force (ECS moves its tasks to STOPPED; their containers, orphaned,
+ * may run on). A task that was asked to stop before keeps that request's code and reason;
+ * (unconfirmed) otherwise ECS sets no stop code, only the reason.
+ */
+export function stopWithHost (task: TaskRecord, reason: string, now: Date): TaskRecord {
+  if (task.lastStatus === 'STOPPED') return task
+  const at = now.getTime() / 1000
+  const asked = task.desiredStatus === 'STOPPED'
+  return {
+    ...task,
+    desiredStatus: 'STOPPED',
+    lastStatus: 'STOPPED',
+    stoppedReason: asked ? task.stoppedReason : reason,
+    healthStatus: 'UNKNOWN',
+    stoppingAt: task.stoppingAt ?? at,
+    executionStoppedAt: task.executionStoppedAt ?? at,
+    stoppedAt: at,
+    containers: task.containers.map(c => ({ ...c, lastStatus: 'STOPPED' })),
+    attachments: task.attachments.map(a => ({ ...a, status: 'DELETED' })),
+    version: task.version + 1
   }
 }
 
@@ -264,32 +306,103 @@ const bucket = (s: TaskStatus): Bucket =>
   s === 'RUNNING' ? 'running' : s === 'STOPPED' ? 'none' : 'pending'
 
 /**
- * Saves the task and, on its container instance, moves it between the pending and running
- * counts and gives its reservation back when it reached STOPPED: one transaction.
+ * Saves the task; on its container instance, moves it between the pending and running counts
+ * and gives its reservation back when it reached STOPPED; and brings its interface in EC2
+ * along (`syncInterfaces`): one transaction.
  */
-export function commitTask (emulator: Emulator, before: TaskRecord, after: TaskRecord): void {
+export function commitTask (emulator: Emulator, before: TaskRecord, after: TaskRecord,
+  now: Date = new Date()): void {
   if (before === after) return
   emulator.db.transaction(() => {
     emulator.ecs.tasks.save(after)
     const arn = after.containerInstanceArn
-    if (arn === undefined) return
     const store = emulator.ecs.containerInstances
-    const instance = store.get(after, after.cluster, arn.split('/').pop()!)
+    const instance = arn === undefined
+      ? undefined
+      : store.get(after, after.cluster, arn.split('/').pop()!)
+    syncInterfaces(emulator, before, after, instance?.ec2InstanceId, now)
     if (instance === undefined) return
-    const from = bucket(before.lastStatus)
-    const to = bucket(after.lastStatus)
-    if (from === to) return
-    let next = { ...instance }
-    if (from === 'running') next.runningTasksCount--
-    if (from === 'pending') next.pendingTasksCount--
-    if (to === 'running') next.runningTasksCount++
-    if (to === 'pending') next.pendingTasksCount++
-    if (to === 'none' && after.reservation !== undefined) {
-      next = adjustResources(next, after.reservation, -1)
+    const next = counted(instance, before, after)
+    if (next !== instance) store.save(next)
+  })()
+}
+
+/** The instance with the task moved between its counts, and its reservation back on STOPPED. */
+function counted (instance: ContainerInstanceRecord, before: TaskRecord,
+  after: TaskRecord): ContainerInstanceRecord {
+  const from = bucket(before.lastStatus)
+  const to = bucket(after.lastStatus)
+  if (from === to) return instance
+  let next = { ...instance }
+  if (from === 'running') next.runningTasksCount--
+  if (from === 'pending') next.pendingTasksCount--
+  if (to === 'running') next.runningTasksCount++
+  if (to === 'pending') next.pendingTasksCount++
+  if (to === 'none' && after.reservation !== undefined) {
+    next = adjustResources(next, after.reservation, -1)
+  }
+  next.runningTasksCount = Math.max(0, next.runningTasksCount)
+  next.pendingTasksCount = Math.max(0, next.pendingTasksCount)
+  return next
+}
+
+/**
+ * The task's ENIs in EC2 follow its attachments: attached (to the instance, on EC2) and given
+ * the attachment's address when it becomes ATTACHED or its address changes; deleted once the
+ * task is STOPPED, as ECS deletes them after DEPROVISIONING.
+ */
+function syncInterfaces (emulator: Emulator, before: TaskRecord, after: TaskRecord,
+  instanceId: string | undefined, now: Date): void {
+  const store = emulator.ec2.store
+  for (const a of after.attachments) {
+    const id = a.type === 'ElasticNetworkInterface' ? detailOf(a, 'networkInterfaceId') : undefined
+    if (id === undefined) continue
+    if (after.lastStatus === 'STOPPED') {
+      if (before.lastStatus !== 'STOPPED') deleteNetworkInterface(store, after, id)
+      continue
     }
-    next.runningTasksCount = Math.max(0, next.runningTasksCount)
-    next.pendingTasksCount = Math.max(0, next.pendingTasksCount)
-    store.save(next)
+    const was = before.attachments.find(x => x.id === a.id)
+    const ip = detailOf(a, 'privateIPv4Address')
+    const moved = was?.status !== a.status ||
+      (was === undefined ? undefined : detailOf(was, 'privateIPv4Address')) !== ip
+    if (a.status === 'ATTACHED' && moved) {
+      attachNetworkInterface(store, after, id, { instanceId, privateIpAddress: ip }, now)
+    }
+  }
+}
+
+// --- the host going away ------------------------------------------------------------------
+
+/**
+ * Stops every task of the container instance that is not STOPPED yet (`stopWithHost`), giving
+ * back their reservations and deleting their interfaces; returns them. `orphaned` tasks are
+ * never told to the agent again (their STOPPED counts as acknowledged).
+ */
+export function stopInstanceTasks (emulator: Emulator, containerInstanceArn: string,
+  reason: string, now: Date, orphaned: boolean): TaskRecord[] {
+  return emulator.db.transaction(() => emulator.ecs.tasks.activeOn(containerInstanceArn).map(t => {
+    const stopped = stopWithHost(t, reason, now)
+    const next: TaskRecord = orphaned ? { ...stopped, acknowledgedStatus: 'STOPPED' } : stopped
+    commitTask(emulator, t, next, now)
+    return next
+  }))()
+}
+
+/**
+ * DeregisterContainerInstance: refused while the instance has tasks unless forced; forced,
+ * its tasks are STOPPED and orphaned (AWS: they keep running, no longer monitored or
+ * accounted for by ECS, and their ENIs are deleted). One transaction.
+ */
+export function deregisterContainerInstance (emulator: Emulator,
+  instance: ContainerInstanceRecord, force: boolean, now: Date): ContainerInstanceRecord {
+  return emulator.db.transaction(() => {
+    deregister(instance, force)
+    const reason = STOP_REASONS.forcedDeregistration
+    stopInstanceTasks(emulator, instance.containerInstanceArn, reason, now, true)
+    const store = emulator.ecs.containerInstances
+    const gone = deregister(store.get(instance, instance.cluster, instance.id) ?? instance, true)
+    store.save(gone)
+    return gone
   })()
 }
 

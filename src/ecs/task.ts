@@ -76,7 +76,10 @@ export interface TaskOverride {
 
 export interface AttachmentDetail { name: string, value: string }
 
-/** An ENI attachment (awsvpc), as DescribeTasks shows it. */
+/**
+ * An ENI attachment (awsvpc): its details are `subnetId`, `networkInterfaceId`, `macAddress`,
+ * `privateDnsName` and `privateIPv4Address`, of the interface in the emulated EC2.
+ */
 export interface AttachmentRecord {
   id: string
   type: 'ElasticNetworkInterface'
@@ -84,6 +87,10 @@ export interface AttachmentRecord {
   status: string
   details: AttachmentDetail[]
 }
+
+/** An attachment's detail, when it has it. */
+export const detailOf = (a: AttachmentRecord, name: string): string | undefined =>
+  a.details.find(d => d.name === name)?.value
 
 export interface AwsVpcConfiguration {
   subnets: string[]
@@ -193,13 +200,22 @@ function toWireContainer (task: TaskRecord, c: ContainerRecord): Record<string, 
 }
 
 /**
+ * An attachment as ECS shows it: while PRECREATED an ENI attachment names only its subnet
+ * (the interface it already has in EC2 shows once it is attached).
+ */
+function toWireAttachment (a: AttachmentRecord): AttachmentRecord {
+  if (a.status !== 'PRECREATED') return a
+  return { ...a, details: a.details.filter(d => d.name === 'subnetId') }
+}
+
+/**
  * The `Task` shape (reference §5.5). `tags` is empty unless DescribeTasks was asked for TAGS
  * (RunTask and StartTask answer with the tags given).
  */
 export function toWireTask (t: TaskRecord, tags: { key?: string, value?: string }[] = []):
   Record<string, unknown> {
   return withoutUndefined({
-    attachments: t.attachments,
+    attachments: t.attachments.map(toWireAttachment),
     attributes: t.attributes,
     availabilityZone: t.availabilityZone,
     capacityProviderName: t.capacityProviderName,

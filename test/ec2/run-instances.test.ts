@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CreateRoleCommand, CreateInstanceProfileCommand, AddRoleToInstanceProfileCommand } from '@aws-sdk/client-iam'
-import { CreateClusterCommand, DescribeContainerInstancesCommand, RegisterContainerInstanceCommand } from '@aws-sdk/client-ecs'
+import {
+  CreateClusterCommand, DescribeContainerInstancesCommand, DescribeTasksCommand, RegisterContainerInstanceCommand,
+  RegisterTaskDefinitionCommand, RunTaskCommand, SubmitTaskStateChangeCommand
+} from '@aws-sdk/client-ecs'
 import { useEmulator } from '../support/emulator.js'
 import { ACCOUNT, allowPolicy, policyDocument, trustService, userWithKey } from '../support/fixtures.js'
 import { ecsOptimizedAmi } from '../../src/ssm/parameter.js'
@@ -155,6 +158,50 @@ describe('TerminateInstances', () => {
   it('fails with InvalidInstanceID.NotFound for an instance that does not exist', async () => {
     const r = await call('TerminateInstances', { 'InstanceId.1': 'i-0123456789abcdef0' })
     expect([r.code, r.message]).toEqual(['InvalidInstanceID.NotFound', "The instance ID 'i-0123456789abcdef0' does not exist"])
+  })
+
+  it('stops the tasks on the instance, gives back their reservations and deletes their ENIs', async () => {
+    const r = await ok('RunInstances', { ImageId: AMI, MinCount: 1, MaxCount: 1 })
+    const instance = items(r.instancesSet)[0]
+    await t.ecs.send(new CreateClusterCommand({ clusterName: 'doomed' }))
+    const imds = await t.emu.emulator.ec2.metadata.open(instance.instanceId)
+    const doc = await (await fetch(`${imds}/latest/dynamic/instance-identity/document`)).text()
+    const { containerInstance } = await t.ecs.send(new RegisterContainerInstanceCommand({
+      cluster: 'doomed', instanceIdentityDocument: doc,
+      totalResources: [{ name: 'CPU', type: 'INTEGER', integerValue: 1024 }, { name: 'MEMORY', type: 'INTEGER', integerValue: 2048 }],
+      attributes: [{ name: 'ecs.capability.task-eni' }]
+    }))
+    const ciArn = containerInstance!.containerInstanceArn!
+    const store = t.emu.emulator.ecs.containerInstances
+    const scope = { account: ACCOUNT, region: 'us-east-1' }
+    store.save({ ...store.get(scope, 'doomed', ciArn.split('/').pop()!)!, agentConnected: true })
+
+    const register = async (networkMode: 'bridge' | 'awsvpc') => (await t.ecs.send(new RegisterTaskDefinitionCommand({
+      family: `doomed-${networkMode}`, networkMode, containerDefinitions: [{ name: 'main', image: 'busybox', cpu: 128, memory: 128 }]
+    }))).taskDefinition!.taskDefinitionArn!
+    const bridge = (await t.ecs.send(new RunTaskCommand({ cluster: 'doomed', taskDefinition: await register('bridge') }))).tasks![0]
+    const awsvpc = (await t.ecs.send(new RunTaskCommand({
+      cluster: 'doomed', taskDefinition: await register('awsvpc'),
+      networkConfiguration: { awsvpcConfiguration: { subnets: [instance.subnetId] } }
+    }))).tasks![0]
+    await t.ecs.send(new SubmitTaskStateChangeCommand({ cluster: 'doomed', task: bridge.taskArn!, status: 'RUNNING' }))
+    const attachment = `arn:aws:ecs:us-east-1:${ACCOUNT}:attachment/${awsvpc.attachments![0].id!}`
+    const enis = async () => items((await ok('DescribeNetworkInterfaces', filters(['description', [attachment]]))).networkInterfaceSet)
+    expect(await enis()).toHaveLength(1)
+
+    await ok('TerminateInstances', { 'InstanceId.1': instance.instanceId })
+    const { tasks } = await t.ecs.send(new DescribeTasksCommand({ cluster: 'doomed', tasks: [bridge.taskArn!, awsvpc.taskArn!] }))
+    for (const task of tasks!) {
+      expect(task).toMatchObject({
+        lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppedReason: `Host EC2 (instance ${instance.instanceId}) terminated.`
+      })
+      expect(task.stopCode).toBeUndefined()
+      expect(task.containers![0].lastStatus).toBe('STOPPED')
+    }
+    expect(await enis()).toEqual([])
+    const ci = (await t.ecs.send(new DescribeContainerInstancesCommand({ cluster: 'doomed', containerInstances: [ciArn] }))).containerInstances![0]
+    expect(ci).toMatchObject({ status: 'INACTIVE', runningTasksCount: 0, pendingTasksCount: 0 })
+    expect(ci.remainingResources!.find(x => x.name === 'CPU')!.integerValue).toBe(1024)
   })
 })
 

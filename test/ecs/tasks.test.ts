@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import {
   CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand,
   DescribeContainerInstancesCommand, DescribeTasksCommand, ListContainerInstancesCommand,
@@ -12,11 +12,14 @@ import {
 import { CreateRoleCommand } from '@aws-sdk/client-iam'
 import { useEmulator } from '../support/emulator.js'
 import { applyContainerHealth, reportTask } from '../../src/ecs/task-state.js'
+import { defaultSubnet } from '../../src/ec2/network.js'
 import { ACCOUNT, allowPolicy, clusterArn, failure, policyDocument, trustService, userWithKey } from '../support/fixtures.js'
 
 const t = useEmulator()
 const scope = { account: ACCOUNT, region: 'us-east-1' }
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`
+/** The default subnet of us-east-1a (awsvpc tasks need one that exists in EC2). */
+const subnetId = () => defaultSubnet(t.emu.emulator.ec2.store, scope)!.id
 
 /** What the agent offers (without awslogs, which a test asks for on purpose). */
 const AGENT_ATTRIBUTES: { name: string, value?: string }[] = [
@@ -397,7 +400,8 @@ describe('RunTask roles', () => {
 
 describe('RunTask on Fargate', () => {
   const fargate = { requiresCompatibilities: ['FARGATE' as const], networkMode: 'awsvpc' as const, cpu: '256', memory: '512' }
-  const network = { awsvpcConfiguration: { subnets: ['subnet-0123456789abcdef0'], assignPublicIp: 'ENABLED' as const } }
+  const network = { awsvpcConfiguration: { subnets: [] as string[], assignPublicIp: 'ENABLED' as const } }
+  beforeAll(() => { network.awsvpcConfiguration.subnets.push(subnetId()) })
 
   it('starts PROVISIONING with an ENI attachment, platform 1.4.0 and no container instance', async () => {
     const c = await cluster([])
@@ -409,7 +413,7 @@ describe('RunTask on Fargate', () => {
       platformVersion: '1.4.0', platformFamily: 'Linux', cpu: '256', memory: '512', ephemeralStorage: { sizeInGiB: 20 },
       attachments: [{
         id: expect.stringMatching(/^[0-9a-f-]{36}$/), type: 'ElasticNetworkInterface', status: 'PRECREATED',
-        details: expect.arrayContaining([{ name: 'subnetId', value: 'subnet-0123456789abcdef0' }])
+        details: expect.arrayContaining([{ name: 'subnetId', value: network.awsvpcConfiguration.subnets[0] }])
       }]
     })
     expect(task.containerInstanceArn).toBeUndefined()
@@ -619,7 +623,7 @@ describe('the agent\'s other reports', () => {
   it('SubmitAttachmentStateChanges and the task\'s own reports move an awsvpc task\'s ENI', async () => {
     const c = await cluster()
     const td = await taskDefinition({ networkMode: 'awsvpc' })
-    const network = { awsvpcConfiguration: { subnets: ['subnet-0aaaaaaaaaaaaaaaa'] } }
+    const network = { awsvpcConfiguration: { subnets: [subnetId()] } }
     const { tasks } = await run(c.name, td, { networkConfiguration: network })
     const arn = tasks![0].taskArn!
     expect(tasks![0].lastStatus).toBe('PROVISIONING')
