@@ -13,7 +13,8 @@ import { CreateLogGroupCommand, GetLogEventsCommand } from '@aws-sdk/client-clou
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam'
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager'
 import { CreateRepositoryCommand } from '@aws-sdk/client-ecr'
-import { dockerode } from '../support/docker.js'
+import { dockerode, freePort } from '../support/docker.js'
+import { ec2Ok, filters, items } from '../ec2/client.js'
 import { runAgent, type RunningAgent } from '../../agent/main.js'
 import { DOCKER_SKIP, IMAGES, ensureImages, hasDocker, removeByLabel, testRunLabel } from '../support/docker.js'
 import { useEmulator } from '../support/emulator.js'
@@ -44,7 +45,7 @@ const role = async (name: string, statements: object[]): Promise<string> => {
 }
 
 async function register (family: string, containers: ContainerDefinition[],
-  more: { executionRoleArn?: string, taskRoleArn?: string, networkMode?: 'bridge' | 'host' | 'awsvpc' } = {}): Promise<void> {
+  more: { executionRoleArn?: string, taskRoleArn?: string, networkMode?: 'bridge' | 'host' | 'awsvpc' | 'none' } = {}): Promise<void> {
   await t.ecs.send(new RegisterTaskDefinitionCommand({ family, networkMode: 'bridge', ...more, containerDefinitions: containers }))
 }
 
@@ -108,6 +109,58 @@ describe.skipIf(!hasDocker)(`RunTask on the local Docker engine${DOCKER_SKIP}`, 
     const stopped = await reaches(task.taskArn!, 'STOPPED')
     expect(stopped).toMatchObject({ desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' })
   })
+
+  it('runs a host-mode task on the host\'s network: the container port is the host port', async () => {
+    const port = await freePort()
+    await register('host-web', [{
+      name: 'web', image: IMAGES.busybox, memory: 32, essential: true, stopTimeout: 1,
+      command: ['sh', '-c', `mkdir -p /www && echo host-mode > /www/index.html && httpd -f -p 127.0.0.1:${port} -h /www`],
+      portMappings: [{ containerPort: port }]
+    }], { networkMode: 'host' })
+    const task = await run('host-web')
+    const running = await reaches(task.taskArn!, 'RUNNING')
+    expect(running.containers![0].networkBindings).toEqual([{ bindIP: '0.0.0.0', containerPort: port, hostPort: port, protocol: 'tcp' }])
+    let body = ''
+    await until(async () => {
+      body = await fetch(`http://127.0.0.1:${port}/`).then(r => r.text(), () => '')
+      return body.includes('host-mode')
+    }, () => `an answer on ${port}`, 10_000)
+    await t.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: task.taskArn! }))
+    await reaches(task.taskArn!, 'STOPPED')
+  })
+
+  it('runs an awsvpc task behind its pause container: the ENI carries the task\'s real address, which answers', async () => {
+    const subnets = items((await ec2Ok(t.emu.url, 'DescribeSubnets', filters(['default-for-az', ['true']], ['availability-zone', ['us-east-1a']]))).subnetSet)
+    await register('vpc-web', [{
+      name: 'web', image: IMAGES.busybox, memory: 32, essential: true, stopTimeout: 1,
+      command: ['sh', '-c', 'mkdir -p /www && echo awsvpc > /www/index.html && httpd -f -p 8080 -h /www'],
+      portMappings: [{ containerPort: 8080 }]
+    }], { networkMode: 'awsvpc' })
+    const { tasks, failures } = await t.ecs.send(new RunTaskCommand({
+      cluster: CLUSTER, taskDefinition: 'vpc-web',
+      networkConfiguration: { awsvpcConfiguration: { subnets: [subnets[0].subnetId] } }
+    }))
+    expect(failures).toEqual([])
+    const arn = tasks![0].taskArn!
+    let eni: Record<string, string> = {}
+    await until(async () => {
+      const task = await describeTask(arn)
+      eni = Object.fromEntries((task.attachments?.[0]?.details ?? []).map(d => [d.name!, d.value!]))
+      return task.lastStatus === 'RUNNING' && task.attachments?.[0]?.status === 'ATTACHED' && eni.privateIPv4Address !== undefined
+    }, () => `the task to run with its ENI attached: ${JSON.stringify(eni)}`, 20_000)
+    expect(eni).toMatchObject({ subnetId: subnets[0].subnetId })
+    const interfaces = items((await ec2Ok(t.emu.url, 'DescribeNetworkInterfaces', filters(['network-interface-id', [eni.networkInterfaceId]]))).networkInterfaceSet)
+    expect(interfaces[0]).toMatchObject({ privateIpAddress: eni.privateIPv4Address, status: 'in-use' })
+    let body = ''
+    await until(async () => {
+      body = await fetch(`http://${eni.privateIPv4Address}:8080/`).then(r => r.text(), () => '')
+      return body.includes('awsvpc')
+    }, () => `an answer on ${eni.privateIPv4Address}:8080`, 10_000)
+    await t.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: arn }))
+    await reaches(arn, 'STOPPED')
+    await until(async () => items((await ec2Ok(t.emu.url, 'DescribeNetworkInterfaces', filters(['network-interface-id', [eni.networkInterfaceId]]))).networkInterfaceSet).length === 0,
+      'the ENI to be deleted', 10_000)
+  }, 40_000)
 
   it('stops a task whose essential container exits 3, with the exit code and AWS\'s reason', async () => {
     await register('exits', [{ name: 'main', image: IMAGES.busybox, memory: 16, essential: true, command: ['sh', '-c', 'exit 3'] }])
