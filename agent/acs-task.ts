@@ -77,6 +77,7 @@ export interface AcsVolume {
   efsVolumeConfiguration?: {
     fileSystemId?: string, rootDirectory?: string,
     authorizationConfig?: { accessPointId?: string, iam?: 'ENABLED' | 'DISABLED' }
+    transitEncryption?: 'ENABLED' | 'DISABLED', transitEncryptionPort?: number
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The task's start-up steps before its containers are created, in the agent's order: images
- * ("pull", with the ECR calls as the execution role), secrets, volumes, and for awsvpc the
+ * ("pull", with the ECR calls as the execution role), secrets, EFS mounts (asked of the
+ * control plane, as the task role when IAM authorization is on), volumes, and for awsvpc the
  * pause container that holds the task's network namespace. Only containers not created yet
  * are prepared (an adopted task may have some already).
  */
@@ -10,6 +11,7 @@ import { StartupFailure } from '../startup/failure.js'
 import { resolveImage, type ResolvedImage } from '../startup/images.js'
 import { resolveSecrets, type ResolvedSecrets } from '../startup/secrets.js'
 import { networkModeOf, pauseBody } from './container-config.js'
+import { mountEfsVolumes } from './efs.js'
 import { PAUSE_CONTAINER, PAUSE_IMAGE, containerLabels, volumeLabels } from './labels.js'
 import {
   executionCredentials, now, pullCredentials, taskRegion, type Runtime
@@ -36,8 +38,10 @@ export async function prepareTask (rt: Runtime, mt: ManagedTask): Promise<Prepar
   const secrets = await resolveSecrets(task, {
     clients: rt.clients, credentials: executionCredentials(mt), region, launchType: task.launchType
   })
+  const efs = await mountEfsVolumes({ endpoint: rt.options.endpoint, task: mt.state.task, region },
+    todo.map(c => c.name))
   const volumes = await prepareVolumes({
-    docker: rt.docker, task: mt.state.task, taskId: mt.state.taskId, dataDir: rt.options.dataDir,
+    docker: rt.docker, task: mt.state.task, taskId: mt.state.taskId, efs,
     labels: volumeLabels(mt.state.task, rt.labels)
   }).catch((e: unknown) => {
     throw new StartupFailure(`CannotCreateVolumeError: Error response from daemon: ${daemonMessage(e)}`)

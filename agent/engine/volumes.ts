@@ -1,25 +1,32 @@
 /**
  * A task's volumes as mounts: a host `sourcePath` is bind-mounted; a host volume without one
  * and a `task`-scoped Docker volume become a Docker volume made for the task and removed with
- * it; a `shared` Docker volume is made once (autoprovisioned) and kept; an EFS volume is
- * emulated by a local directory per file system, `<dataDir>/efs/<fileSystemId>/<rootDirectory>`
- * (no NFS, no access points, no IAM authorization: marked as a shortcoming).
+ * it; a `shared` Docker volume is made once (autoprovisioned) and kept; an EFS volume binds
+ * the host directory the control plane answered for its mount (efs.ts), read-only when the
+ * mount is.
  */
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import type Docker from 'dockerode'
 import type { AcsContainer, AcsTask, AcsVolume } from '../acs-task.js'
+import { isEfs, type EfsMount } from './efs.js'
 
 export interface VolumeContext {
   docker: Docker
   task: AcsTask
   taskId: string
-  dataDir: string
   labels: Record<string, string>
+  /** The task's EFS volumes as mounted (efs.ts), by volume name. */
+  efs: Map<string, EfsMount>
 }
 
-/** Volume name → what a mount point of it binds (a host path or a Docker volume name). */
-export type VolumeSources = Map<string, string>
+/** What a mount point of a volume binds: a host path or a Docker volume name. */
+export interface VolumeSource {
+  source: string
+  /** Bound read-only whatever the mount point says (an EFS mount without write access). */
+  readOnly?: boolean
+}
+
+/** Volume name → what a mount point of it binds. */
+export type VolumeSources = Map<string, VolumeSource>
 
 export interface PreparedVolumes {
   sources: VolumeSources
@@ -32,16 +39,18 @@ export async function prepareVolumes (ctx: VolumeContext): Promise<PreparedVolum
   for (const v of ctx.task.volumes ?? []) {
     const kind = kindOf(v)
     if (kind === 'bind') {
-      out.sources.set(v.name, v.host!.sourcePath!)
+      out.sources.set(v.name, { source: v.host!.sourcePath! })
     } else if (kind === 'efs') {
-      out.sources.set(v.name, efsDirectory(ctx.dataDir, v))
+      const mounted = ctx.efs.get(v.name)
+      if (mounted === undefined) continue
+      out.sources.set(v.name, { source: mounted.hostPath, readOnly: mounted.readOnly })
     } else if (kind === 'shared') {
       await createVolume(ctx.docker, v.name, v, ctx.labels)
-      out.sources.set(v.name, v.name)
+      out.sources.set(v.name, { source: v.name })
     } else {
       const name = taskVolumeName(ctx.task, v.name, ctx.taskId)
       await createVolume(ctx.docker, name, v, ctx.labels)
-      out.sources.set(v.name, name)
+      out.sources.set(v.name, { source: name })
       out.taskScoped.push(name)
     }
   }
@@ -51,7 +60,7 @@ export async function prepareVolumes (ctx: VolumeContext): Promise<PreparedVolum
 type Kind = 'bind' | 'efs' | 'shared' | 'task'
 
 function kindOf (v: AcsVolume): Kind {
-  if (v.type === 'efs' || v.efsVolumeConfiguration !== undefined) return 'efs'
+  if (isEfs(v)) return 'efs'
   if (v.type === 'docker' || v.dockerVolumeConfiguration !== undefined) {
     return v.dockerVolumeConfiguration?.scope === 'shared' ? 'shared' : 'task'
   }
@@ -61,13 +70,6 @@ function kindOf (v: AcsVolume): Kind {
 /** The real agent's pattern, `ecs-FAMILY-REV-VOLUME-…`, ended by the task id (stable across restarts). */
 const taskVolumeName = (task: AcsTask, volume: string, taskId: string): string =>
   `ecs-${task.family}-${task.version}-${volume}-${taskId}`
-
-function efsDirectory (dataDir: string, v: AcsVolume): string {
-  const efs = v.efsVolumeConfiguration ?? {}
-  const dir = join(dataDir, 'efs', efs.fileSystemId ?? 'unknown', efs.rootDirectory ?? '/')
-  mkdirSync(dir, { recursive: true })
-  return dir
-}
 
 /** Docker answers a create of an existing name with that volume: this is idempotent. */
 async function createVolume (docker: Docker, name: string, v: AcsVolume,
@@ -84,9 +86,10 @@ async function createVolume (docker: Docker, name: string, v: AcsVolume,
 /** `SOURCE:DESTINATION[:ro]` for each mount point whose volume the task declares. */
 export function bindsFor (c: AcsContainer, sources: VolumeSources): string[] {
   return (c.mountPoints ?? []).flatMap(m => {
-    const source = m.sourceVolume === undefined ? undefined : sources.get(m.sourceVolume)
-    if (source === undefined || m.containerPath === undefined) return []
-    return [`${source}:${m.containerPath}${m.readOnly === true ? ':ro' : ''}`]
+    const found = m.sourceVolume === undefined ? undefined : sources.get(m.sourceVolume)
+    if (found === undefined || m.containerPath === undefined) return []
+    const readOnly = m.readOnly === true || found.readOnly === true
+    return [`${found.source}:${m.containerPath}${readOnly ? ':ro' : ''}`]
   })
 }
 

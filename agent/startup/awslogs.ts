@@ -92,10 +92,13 @@ async function attempt (call: () => Promise<unknown>,
 
 /**
  * Docker 20.10's driver uses aws-sdk-go v1 (newline and tab before `status code`); Fargate's
- * renders the v2 form.
+ * renders the v2 form, except for a missing log group: the text reported from Fargate for it
+ * is `ResourceNotFoundException: The specified log group does not exist.` alone.
  */
-const sdk = (f: CallFailure, ctx: LogsContext): string =>
-  isFargate(ctx.launchType) ? goV2(f) : goV1(f, '\n\t')
+function sdk (f: CallFailure, ctx: LogsContext): string {
+  if (!isFargate(ctx.launchType)) return goV1(f, '\n\t')
+  return isCode(f, 'ResourceNotFoundException') ? `${f.code!}: ${f.message}` : goV2(f)
+}
 
 /**
  * aws-sdk-go v1 refuses to build an endpoint from a region that is not a host label (the
