@@ -155,7 +155,8 @@ function awsEndpoint (pipeline: Pipeline, emulator: Emulator) {
           sourceIp: req.socket.remoteAddress ?? ''
         })
       answer.then(r => {
-        res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body) })
+        r.headers['content-length'] = String(Buffer.byteLength(r.body))
+        res.writeHead(r.status, r.headers)
         res.end(r.body)
       }, (e: unknown) => {
         emulator.log.error({ err: { message: (e as Error).message } }, 'answer failed')

@@ -92,8 +92,12 @@ function fromHeader (auth: string, req: SignedRequest, protocol: Protocol): Sign
   if (date === undefined) {
     throw authError('incomplete', protocol, `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${auth}`)
   }
+  // Properties named one by one: `{ ...scope(), date, ... }` costs V8 microseconds a request.
+  const { accessKeyId, region, service } = scope(parts.Credential, protocol)
   return {
-    ...scope(parts.Credential, protocol),
+    accessKeyId,
+    region,
+    service,
     date,
     signedHeaders: parts.SignedHeaders.split(';'),
     signature: parts.Signature,

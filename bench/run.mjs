@@ -22,7 +22,7 @@ class Sha256 extends Hash { constructor (s) { super('sha256', s) } }
 
 function startServer () {
   const t0 = process.hrtime.bigint()
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), CLI, 'up', '--port', '0', '--data-dir', ':memory:'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), CLI, 'up', '--port', '0', '--data-dir', ':memory:', '--no-agent'], { stdio: ['ignore', 'pipe', 'inherit'] })
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', async line => {
       const m = /"url":"(http:\/\/[^"]+)"/.exec(line)

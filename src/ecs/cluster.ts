@@ -187,7 +187,7 @@ interface Namespace { namespace: string }
  */
 export function toWireCluster (c: ClusterRecord, usage: ClusterUsage, tags: WireTag[],
   include: ReadonlySet<ClusterField>): Record<string, unknown> {
-  return {
+  const wire: Record<string, unknown> = {
     clusterArn: c.clusterArn,
     clusterName: c.clusterName,
     status: c.status,
@@ -200,8 +200,9 @@ export function toWireCluster (c: ClusterRecord, usage: ClusterUsage, tags: Wire
     settings: include.has('SETTINGS') ? c.settings : [],
     capacityProviders: c.capacityProviders,
     defaultCapacityProviderStrategy: c.defaultCapacityProviderStrategy,
-    ...(include.has('CONFIGURATIONS') ? { configuration: c.configuration } : {}),
-    ...(include.has('ATTACHMENTS') ? { attachments: [] } : {}),
     serviceConnectDefaults: c.serviceConnectDefaults
   }
+  if (include.has('CONFIGURATIONS')) wire.configuration = c.configuration
+  if (include.has('ATTACHMENTS')) wire.attachments = []
+  return wire
 }

@@ -52,6 +52,7 @@ export const resourceTags = (ctx: OperationContext, arn: string): RequestContext
 export function authorizeOn (ctx: OperationContext, action: string, ref: string | undefined,
   context: RequestContext = {}): ClusterRecord {
   const cluster = clusterRef(ref, scopeOf(ctx))
-  ctx.authorize({ action, resource: cluster.arn, context: { ...resourceTags(ctx, cluster.arn), ...context } })
+  const keys = Object.assign({}, resourceTags(ctx, cluster.arn), context)
+  ctx.authorize({ action, resource: cluster.arn, context: keys })
   return activeCluster(ctx, cluster)
 }

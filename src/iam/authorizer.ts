@@ -38,8 +38,9 @@ export class Authorizer {
    */
   check (principal: Principal, action: string, resource: string, context: RequestContext,
     meta: CheckMeta, resourcePolicies: Policy[] = []): Verdict {
+    // Object.assign into the fresh object: a `{ ...a, ...b }` copy costs V8 far more per call.
     const request: AuthorizationRequest = {
-      principal, action, resource, context: { ...this.globalKeys(principal, meta), ...context }
+      principal, action, resource, context: Object.assign(this.globalKeys(principal, meta), context)
     }
     const set: PolicySet = this.policies(principal, meta.session)
     if (resourcePolicies.length > 0) set.resource = resourcePolicies

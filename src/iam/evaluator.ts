@@ -157,7 +157,7 @@ function decide(
   decision: Decision['decision'],
   extra: { decidedBy?: StatementRef; missingAllowIn?: PolicyKind },
 ): Decision {
-  return { decision, ...extra, unevaluable: run.unevaluable }
+  return { decision, decidedBy: extra.decidedBy, missingAllowIn: extra.missingAllowIn, unevaluable: run.unevaluable }
 }
 
 // ---------------------------------------------------------------- request context

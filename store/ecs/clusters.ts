@@ -3,6 +3,7 @@
  * INACTIVE until a cluster of the same name is created again, which replaces it.
  */
 import type { Db, Schema } from '../db.js'
+import { ReadCache } from '../read-cache.js'
 import { fromJson } from '../db.js'
 import type { Scope } from '../../src/ecs/arns.js'
 import type { ClusterRecord } from '../../src/ecs/cluster.js'
@@ -21,6 +22,8 @@ export const clustersSchema: Schema = {
 }
 
 export class ClusterStore {
+  /** Parsed and frozen: the domain makes new records, it never edits them. */
+  readonly #cache: ReadCache<ClusterRecord | undefined>
   readonly #get
   readonly #list
   readonly #insert
@@ -28,6 +31,7 @@ export class ClusterStore {
   #seq = Date.now()
 
   constructor (db: Db) {
+    this.#cache = new ReadCache(db)
     this.#get = db.prepare(`SELECT doc FROM ecs_clusters_v1
       WHERE account = ? AND region = ? AND name = ?`).pluck()
     this.#list = db.prepare(`SELECT doc FROM ecs_clusters_v1
@@ -41,8 +45,14 @@ export class ClusterStore {
   }
 
   get (scope: Scope, name: string): ClusterRecord | undefined {
-    const doc = this.#get.get(scope.account, scope.region, name) as string | undefined
-    return doc === undefined ? undefined : fromJson<ClusterRecord>(doc)
+    return this.#cache.get(`${scope.account}\0${scope.region}\0${name}`, () => {
+      const doc = this.#get.get(scope.account, scope.region, name) as string | undefined
+      return doc === undefined ? undefined : Object.freeze(fromJson<ClusterRecord>(doc))
+    })
+  }
+
+  clearCache (): void {
+    this.#cache.clear()
   }
 
   /** ACTIVE clusters (or those of another status), oldest first. */
@@ -53,10 +63,12 @@ export class ClusterStore {
 
   /** A new cluster, replacing an INACTIVE one of the same name. */
   create (c: ClusterRecord): void {
+    this.#cache.clear()
     this.#insert.run({ ...this.#key(c), seq: this.#seq++, doc: JSON.stringify(c) })
   }
 
   save (c: ClusterRecord): void {
+    this.#cache.clear()
     this.#update.run({ ...this.#key(c), doc: JSON.stringify(c) })
   }
 

@@ -4,6 +4,7 @@
  */
 import type { Db, Schema } from '../db.js'
 import { fromJson } from '../db.js'
+import { ReadCache } from '../read-cache.js'
 import type { Scope } from '../../src/ecs/arns.js'
 import type {
   ContainerInstanceRecord, ContainerInstanceStatus
@@ -33,12 +34,15 @@ export class ContainerInstanceStore {
   readonly #byEc2
   readonly #list
   readonly #count
+  /** Counts by status per cluster, for DescribeClusters. */
+  readonly #counts: ReadCache<StatusCount[]>
   readonly #insert
   readonly #update
   readonly #disconnectAll
   #seq = Date.now()
 
   constructor (db: Db) {
+    this.#counts = new ReadCache(db)
     this.#get = db.prepare(`SELECT doc FROM ecs_container_instances_v1
       WHERE account = ? AND region = ? AND cluster = ? AND id = ?`).pluck()
     this.#byEc2 = db.prepare(`SELECT doc FROM ecs_container_instances_v1
@@ -79,16 +83,19 @@ export class ContainerInstanceStore {
   }
 
   count (scope: Scope, cluster: string, statuses: readonly ContainerInstanceStatus[]): number {
-    const rows = this.#count.all(scope.account, scope.region, cluster) as StatusCount[]
+    const rows = this.#counts.get(`${scope.account}\0${scope.region}\0${cluster}`,
+      () => this.#count.all(scope.account, scope.region, cluster) as StatusCount[])
     const counted = new Set<string>(statuses)
     return rows.filter(r => counted.has(r.status)).reduce((n, r) => n + r.n, 0)
   }
 
   create (i: ContainerInstanceRecord): void {
+    this.#counts.clear()
     this.#insert.run({ ...this.#row(i), seq: this.#seq++ })
   }
 
   save (i: ContainerInstanceRecord): void {
+    this.#counts.clear()
     this.#update.run(this.#row(i))
   }
 
@@ -96,7 +103,12 @@ export class ContainerInstanceStore {
    * Every instance that shows `agentConnected: true` becomes false (its version bumped): on
    * start no agent holds a session yet. Returns how many changed.
    */
+  clearCache (): void {
+    this.#counts.clear()
+  }
+
   disconnectAll (): number {
+    this.#counts.clear()
     return this.#disconnectAll.run().changes
   }
 

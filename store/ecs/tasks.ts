@@ -4,6 +4,7 @@
  * stay (AWS keeps them describable for a while; here until the cluster's data is reset).
  */
 import type { Db, Schema } from '../db.js'
+import { ReadCache } from '../read-cache.js'
 import { fromJson } from '../db.js'
 import type { Scope } from '../../src/ecs/arns.js'
 import type { DesiredStatus, LaunchType, TaskRecord } from '../../src/ecs/task.js'
@@ -54,12 +55,15 @@ export class TaskStore {
   readonly #byInstance
   readonly #onInstance
   readonly #counts
+  /** The counts per cluster, for DescribeClusters; emptied by every write. */
+  readonly #countsCache: ReadCache<StatusCounts[]>
   readonly #fargate
   readonly #insert
   readonly #update
   #seq = Date.now() * 1000
 
   constructor (readonly db: Db) {
+    this.#countsCache = new ReadCache(db)
     this.#get = db.prepare(`SELECT doc FROM ecs_tasks_v1
       WHERE account = ? AND region = ? AND cluster = ? AND id = ?`).pluck()
     this.#byArn = db.prepare('SELECT doc FROM ecs_tasks_v1 WHERE task_arn = ?').pluck()
@@ -86,10 +90,12 @@ export class TaskStore {
   }
 
   create (task: TaskRecord): void {
+    this.#countsCache.clear()
     this.#insert.run({ ...this.#row(task), seq: this.#seq++ })
   }
 
   save (task: TaskRecord): void {
+    this.#countsCache.clear()
     this.#update.run(this.#row(task))
   }
 
@@ -118,7 +124,12 @@ export class TaskStore {
 
   /** The cluster's tasks by state and launch type, for its running and pending counts. */
   counts (scope: Scope, cluster: string): StatusCounts[] {
-    return this.#counts.all(scope.account, scope.region, cluster) as StatusCounts[]
+    return this.#countsCache.get(`${scope.account}\0${scope.region}\0${cluster}`,
+      () => this.#counts.all(scope.account, scope.region, cluster) as StatusCounts[])
+  }
+
+  clearCache (): void {
+    this.#countsCache.clear()
   }
 
   /**
