@@ -67,7 +67,9 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
   registerEfsRoutes(app, emulator)
 
   app.post('/_emulator/reset', async () => {
-    emulator.reset()
+    const launcher = emulator.ec2.launcher
+    if (launcher?.reset === undefined) emulator.reset()
+    else await launcher.reset(() => emulator.reset())
     return { reset: true }
   })
 

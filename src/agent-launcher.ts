@@ -6,7 +6,7 @@
  * terminal exit (code 5, as ecs-init treats the ECS agent's), and stopped on close.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -76,6 +76,26 @@ export class AgentLauncher implements Ec2AgentLauncher {
     void agent?.stop().then(() => removeInstanceResources(instanceId, this.#o.log))
   }
 
+  /**
+   * `POST /_emulator/reset`: every agent started here stops and what it ran goes with it (its
+   * containers, network and saved state), then `wipe` empties the control plane, then `up`'s
+   * own agent joins again as a new instance of the emulator's built-in profile. Agents started
+   * elsewhere are not stopped: their instances are simply gone, as after a deregistration.
+   */
+  async reset (wipe: () => void): Promise<void> {
+    const agents = [...this.#agents]
+    this.#agents.clear()
+    await Promise.all(agents.map(async ([name, agent]) => {
+      await agent.stop()
+      const dir = name === 'built-in' ? join(this.dataDir(), 'agent') : join(this.dataDir(), 'agents', name)
+      const instanceId = name === 'built-in' ? savedInstanceId(dir) : name
+      if (instanceId !== undefined) await removeInstanceResources(instanceId, this.#o.log)
+      rmSync(dir, { recursive: true, force: true })
+    }))
+    wipe()
+    if (agents.some(([name]) => name === 'built-in')) this.startBuiltIn()
+  }
+
   /** Stops every agent (their containers keep running: a restarted server's agents adopt them). */
   async close (): Promise<void> {
     this.#closed = true
@@ -98,6 +118,16 @@ export class AgentLauncher implements Ec2AgentLauncher {
     if (this.#o.dataDir !== ':memory:') return this.#o.dataDir
     this.#temporary ??= mkdtempSync(join(tmpdir(), 'ecs-emulator-agents-'))
     return this.#temporary
+  }
+}
+
+/** The instance id an agent saved in its data directory (`agent.json`), if it got one. */
+function savedInstanceId (dir: string): string | undefined {
+  try {
+    const saved = JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')) as { instanceId?: unknown }
+    return typeof saved.instanceId === 'string' ? saved.instanceId : undefined
+  } catch {
+    return undefined
   }
 }
 

@@ -63,6 +63,8 @@ export interface InstanceRecord {
 export interface AgentLauncher {
   start (instance: InstanceRecord): void
   stop (instanceId: string): void
+  /** `POST /_emulator/reset`: stops what the agents run, calls `wipe`, brings back the emulator's own. */
+  reset? (wipe: () => void): Promise<void>
 }
 
 export const instanceArn = (i: Pick<InstanceRecord, 'account' | 'region' | 'instanceId'>): string =>
