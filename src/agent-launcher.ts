@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import Docker from 'dockerode'
 import type { AgentLauncher as Ec2AgentLauncher, InstanceRecord } from './ec2/instance.js'
 import type { Logger } from './log.js'
 
@@ -225,6 +224,7 @@ function forward (child: ChildProcess, log: Logger): void {
 
 /** Removes what the agent of a terminated instance left on the Docker engine. */
 async function removeInstanceResources (instanceId: string, log: Logger): Promise<void> {
+  const { default: Docker } = await import('dockerode')
   const docker = new Docker(process.env.DOCKER_HOST === undefined ? { socketPath: '/var/run/docker.sock' } : undefined)
   const filters = JSON.stringify({ label: [`ecs-emulator.instance-id=${instanceId}`] })
   try {

@@ -5,7 +5,6 @@
  * cluster of a control plane, as the ECS agent does on an EC2 instance.
  */
 import { AgentConfigError, AGENT_USAGE, loadAgentConfig } from '../agent/config.js'
-import { runAgent } from '../agent/main.js'
 import { AgentLauncher } from './agent-launcher.js'
 import { ConfigError, loadConfig } from './config.js'
 import { startServer } from './server.js'
@@ -68,6 +67,8 @@ async function agent (argv: string[]): Promise<void> {
     process.stdout.write(AGENT_USAGE)
     return
   }
+  // Loaded here: the agent's SDK clients and Docker client stay off the server's start-up.
+  const { runAgent } = await import('../agent/main.js')
   const running = runAgent(loadAgentConfig(argv))
   // `on`, not `once`: Ctrl-C reaches the agent and `up` (which then signals it too), and a
   // second signal must not kill it before it has closed its sockets and the engine.

@@ -2,7 +2,8 @@
  * The composition root: one database, the stores over it, identity and the authorizer. The
  * HTTP server (api/app.ts) and, later, the agent and the scheduler all work through this.
  */
-import Docker from 'dockerode'
+import { createRequire } from 'node:module'
+import type Docker from 'dockerode'
 import type { Config } from './config.js'
 import type { Logger } from './log.js'
 import { openDatabase, type Db } from '../store/db.js'
@@ -105,7 +106,9 @@ export class Emulator {
    * each call: its readers treat that as "no images".
    */
   get docker (): Docker {
-    this.#docker ??= new Docker()
+    // Required on first use: dockerode (and what it pulls in) costs start-up time otherwise.
+    const DockerClient = createRequire(import.meta.url)('dockerode') as typeof Docker
+    this.#docker ??= new DockerClient()
     return this.#docker
   }
 
