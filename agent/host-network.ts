@@ -1,10 +1,12 @@
 /**
- * The agent's own Docker network and the route that makes 169.254.170.2 (the task metadata and
- * credentials address) reach the agent's endpoint server from it: each agent has a bridge
- * network `ecs-emulator-<instanceId>`, and an iptables DNAT rule for that bridge only (plus
- * `route_localnet`, so that the rewritten packets may go to 127.0.0.1). Several agents and
- * test runs on one engine therefore never share a rule. Without iptables the agent still
- * runs; its bridge and awsvpc containers then cannot reach 169.254.170.2.
+ * The routes that make 169.254.170.2 (the task metadata and credentials address) reach the
+ * agent's endpoint server, with `route_localnet` so that the rewritten packets may go to
+ * 127.0.0.1. `bridge` tasks run on Docker's default bridge, as ECS runs them (their legacy
+ * links work there, and a container starts about 100 ms sooner than on a network of its own):
+ * each container's address gets a DNAT rule of its own once it has started, so several agents
+ * and test runs on one engine never share a rule. awsvpc tasks' pause containers run on the
+ * agent's own network `ecs-emulator-<instanceId>`, routed by one rule for its bridge. Without
+ * iptables the agent still runs; its containers then cannot reach 169.254.170.2.
  */
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -129,6 +131,69 @@ async function removeStale (bridge: string, port: number): Promise<void> {
       ? !line.includes(`127.0.0.1:${port}`)
       : !existsSync(`/sys/class/net/${iface}`)
     if (stale) await iptables(['-t', 'nat', '-D', ...line.slice(3).trim().split(/\s+/)])
+  }
+}
+
+/** Docker's default network, where `bridge` tasks run. */
+export const DEFAULT_NETWORK = 'bridge'
+
+/** The Linux interface behind Docker's default network (`docker0` unless configured otherwise). */
+export async function defaultBridge (docker: Docker): Promise<string> {
+  const info = await docker.getNetwork(DEFAULT_NETWORK).inspect() as { Options?: Record<string, string> }
+  return info.Options?.['com.docker.network.bridge.name'] ?? 'docker0'
+}
+
+/**
+ * One DNAT rule per container address on the default bridge, added once the container has
+ * started (its address is Docker's to choose) and removed when it exits, since another
+ * container may get the address next.
+ */
+export class ContainerRoutes {
+  readonly #routed = new Set<string>()
+  #active = false
+
+  constructor (readonly bridge: string, readonly port: number, readonly log: Logger) {}
+
+  /** route_localnet for the bridge, and this port's rules an earlier run of the agent left. */
+  async start (): Promise<void> {
+    try {
+      const listing = await iptables(['-t', 'nat', '-S', 'PREROUTING'])
+      for (const line of listing.split('\n')) {
+        const leftover = line.startsWith('-A PREROUTING ') && line.includes(`-i ${this.bridge} `) &&
+          line.includes(' -s ') && line.includes(`${METADATA_ADDRESS}/32`) && line.endsWith(`127.0.0.1:${this.port}`)
+        if (leftover) await iptables(['-t', 'nat', '-D', ...line.slice(3).trim().split(/\s+/)])
+      }
+      await allowLocalnet(this.bridge)
+      this.#active = true
+    } catch (e) {
+      this.log.warn({ err: { message: (e as Error).message }, bridge: this.bridge },
+        'iptables is unavailable: bridge containers cannot reach 169.254.170.2 (task credentials and metadata)')
+    }
+  }
+
+  async add (ip: string): Promise<void> {
+    if (!this.#active || this.#routed.has(ip)) return
+    this.#routed.add(ip)
+    await this.#change('-I', ip)
+  }
+
+  async remove (ip: string): Promise<void> {
+    if (!this.#routed.delete(ip)) return
+    await this.#change('-D', ip)
+  }
+
+  async close (): Promise<void> {
+    for (const ip of [...this.#routed]) await this.remove(ip)
+  }
+
+  async #change (op: '-I' | '-D', ip: string): Promise<void> {
+    try {
+      await iptables(['-t', 'nat', op, 'PREROUTING', '-i', this.bridge, '-s', `${ip}/32`,
+        '-d', `${METADATA_ADDRESS}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', '80',
+        '-j', 'DNAT', '--to-destination', `127.0.0.1:${this.port}`])
+    } catch (e) {
+      this.log.warn({ err: { message: (e as Error).message }, ip }, 'cannot change the 169.254.170.2 route of a container')
+    }
   }
 }
 

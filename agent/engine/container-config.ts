@@ -94,14 +94,17 @@ export function createBody (task: AcsTask, c: AcsContainer,
   const hostConfig: Record<string, unknown> = {
     ...host,
     CpuShares: Math.max(c.cpu ?? 0, MIN_CPU_SHARES),
-    NetworkMode: b.mode === 'bridge' ? b.networkName : b.mode === 'awsvpc' ? `container:${b.pauseId}` : b.mode,
+    NetworkMode: b.mode === 'awsvpc' ? `container:${b.pauseId}` : b.mode,
     Binds: [...(host.Binds as string[] | undefined ?? []), ...b.binds],
     VolumesFrom: b.volumesFrom,
     LogConfig: b.logConfig ?? { Type: 'json-file', Config: {} },
     ...namespaces(task, b.mode === 'awsvpc' ? b.pauseId : undefined)
   }
   if (c.memory !== undefined && c.memory > 0) hostConfig.Memory = c.memory * MIB
-  if (b.mode === 'bridge') hostConfig.PortBindings = ports.bindings
+  if (b.mode === 'bridge') {
+    hostConfig.PortBindings = ports.bindings
+    hostConfig.Links = b.links // legacy links: Docker's default bridge, as on ECS
+  }
   if (b.mode === 'awsvpc') {
     // Docker refuses these with a container network mode; the pause container owns them.
     for (const k of ['Dns', 'DnsSearch', 'DnsOptions', 'ExtraHosts', 'PortBindings']) delete hostConfig[k]
@@ -119,9 +122,6 @@ export function createBody (task: AcsTask, c: AcsContainer,
   }
   if (c.command !== undefined) body.Cmd = c.command
   if (c.entryPoint !== undefined) body.Entrypoint = c.entryPoint
-  if (b.mode === 'bridge') {
-    body.NetworkingConfig = { EndpointsConfig: { [b.networkName]: { Links: b.links } } }
-  }
   return body
 }
 

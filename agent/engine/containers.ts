@@ -20,6 +20,7 @@ import {
 import { daemonMessage, dockerNameFor, startIgnoringStarted, type Prepared } from './startup.js'
 import type { ContainerState, HealthStatus, ManagedTask } from './state.js'
 import { bindsFor } from './volumes.js'
+import { DEFAULT_NETWORK } from '../host-network.js'
 
 export const definitionOf = (mt: ManagedTask, name: string): AcsContainer | undefined =>
   mt.state.task.containers.find(d => d.name === name)
@@ -41,6 +42,7 @@ export async function startContainer (rt: Runtime, mt: ManagedTask, c: Container
   const info = await container.inspect()
   c.startedAt = info.State.StartedAt
   observe(rt, mt, c, info)
+  if (networkModeOf(mt.state.task) === 'bridge' && info.State.Running) await rt.routeContainer(c)
   if (c.known !== 'STOPPED') c.known = info.State.Running ? 'RUNNING' : c.known
   if (def.healthCheckType === 'docker' && c.health === undefined) {
     c.health = 'UNKNOWN'
@@ -173,7 +175,7 @@ export function observe (rt: Runtime, mt: ManagedTask, c: ContainerState,
   if (info.State.StartedAt !== '0001-01-01T00:00:00Z') c.startedAt = info.State.StartedAt
   c.ipv4 = mode === 'awsvpc'
     ? mt.state.pause?.ipv4
-    : info.NetworkSettings.Networks?.[rt.networkName]?.IPAddress
+    : info.NetworkSettings.Networks?.[DEFAULT_NETWORK]?.IPAddress
   c.volumes = (info.Mounts ?? []).map(m => {
     const name = m.Name !== undefined && m.Name !== '' ? { DockerName: m.Name } : {}
     return { ...name, Source: m.Source, Destination: m.Destination }
@@ -222,6 +224,7 @@ export async function handleExit (rt: Runtime, mt: ManagedTask, c: ContainerStat
   // Another exit report may have been handled while inspect ran.
   if (stopped(c) || info?.State.Running === true) return
   c.known = 'STOPPED'
+  void rt.unrouteContainer(c)
   if (info !== undefined) {
     c.exitCode = info.State.ExitCode
     c.finishedAt = info.State.FinishedAt

@@ -17,7 +17,7 @@ export interface Runtime {
   readonly clients: ClientFactory
   readonly log: Logger
   readonly labels: LabelContext
-  /** The agent's Docker network (bridge and awsvpc tasks). */
+  /** The agent's Docker network (awsvpc tasks' pause containers; bridge tasks use Docker's default). */
   readonly networkName: string
   /** The endpoint server's port on 127.0.0.1. */
   readonly endpointPort: number
@@ -29,6 +29,10 @@ export interface Runtime {
   /** Makes the container findable by its Docker id (for events). */
   indexContainer (mt: ManagedTask, c: ContainerState): void
   scheduleCleanup (mt: ManagedTask): void
+  /** A bridge container has started (or was adopted running): 169.254.170.2 from its address. */
+  routeContainer (c: ContainerState): Promise<void>
+  /** It exited: its address is free for another container. */
+  unrouteContainer (c: ContainerState): Promise<void>
 }
 
 export const STOP_TIMEOUT_SECONDS = 30

@@ -15,7 +15,8 @@ import type {
 } from '../engine.js'
 import { startEndpointServer, type EndpointServer } from '../endpoints/server.js'
 import {
-  ensureAgentNetwork, routeMetadataAddress, type AgentNetwork, type MetadataRoute
+  ContainerRoutes, defaultBridge, ensureAgentNetwork, routeMetadataAddress, type AgentNetwork,
+  type MetadataRoute
 } from '../host-network.js'
 import { clientFactory, type ClientFactory } from '../startup/clients.js'
 import { networkModeOf } from './container-config.js'
@@ -51,6 +52,7 @@ export class Engine implements TaskEngine, Runtime {
   #network: AgentNetwork | undefined
   #server: EndpointServer | undefined
   #route: MetadataRoute | undefined
+  #containerRoutes: ContainerRoutes | undefined
   #events: DockerEvents | undefined
 
   constructor (readonly options: TaskEngineOptions) {
@@ -86,6 +88,8 @@ export class Engine implements TaskEngine, Runtime {
     })
     this.#savePort(this.#server.port)
     this.#route = await routeMetadataAddress(this.#network.bridge, this.#server.port, this.log)
+    this.#containerRoutes = new ContainerRoutes(await defaultBridge(this.docker), this.#server.port, this.log)
+    await this.#containerRoutes.start()
     this.#events = new DockerEvents(this.docker, instanceId, this.log,
       e => this.#onEvent(e), () => this.#reconcileAll())
     await this.#events.start()
@@ -133,10 +137,19 @@ export class Engine implements TaskEngine, Runtime {
     await Promise.all(shippers.map(async s => await s.close()))
     await this.#server?.close()
     await this.#route?.close()
+    await this.#containerRoutes?.close()
     for (const mt of this.#tasks.values()) this.save(mt)
   }
 
   // --- Runtime --------------------------------------------------------------------------------
+
+  async routeContainer (c: ContainerState): Promise<void> {
+    if (c.ipv4 !== undefined && c.ipv4 !== '') await this.#containerRoutes?.add(c.ipv4)
+  }
+
+  async unrouteContainer (c: ContainerState): Promise<void> {
+    if (c.ipv4 !== undefined && c.ipv4 !== '') await this.#containerRoutes?.remove(c.ipv4)
+  }
 
   save (mt: ManagedTask): void {
     if (!this.#tasks.has(mt.arn)) return
@@ -349,6 +362,9 @@ export class Engine implements TaskEngine, Runtime {
     const orphan = this.#orphans.has(mt.arn)
     mt.running = (async () => {
       for (const c of mt.state.containers) if (c.known !== 'NONE') await ship(this, mt, c)
+      if (networkModeOf(mt.state.task) === 'bridge') {
+        for (const c of mt.state.containers) if (c.known === 'RUNNING') await this.routeContainer(c)
+      }
       await reconcile(this, mt)
       if (!orphan) await runTask(this, mt)
     })().catch((e: unknown) => this.log.error({ err: e, taskArn: mt.arn }, 'adopted task failed'))

@@ -54,7 +54,8 @@ describe.skipIf(!hasDocker)(`task engine lifecycle ${DOCKER_SKIP}`, () => {
       'ecs-emulator.instance-id': h.instanceId,
       ...h.labels
     })
-    expect(info.HostConfig.NetworkMode).toBe(`ecs-emulator-${h.instanceId}`)
+    // Docker's default bridge, as ECS runs bridge tasks (the agent network is awsvpc's).
+    expect(info.HostConfig.NetworkMode).toBe('bridge')
     expect(info.HostConfig.Memory).toBe(64 * 1024 * 1024)
     expect(info.Config.Env).toContain('AWS_EXECUTION_ENV=AWS_ECS_EC2')
     expect(info.Config.Env).toContain('AWS_REGION=us-east-1')
