@@ -151,6 +151,8 @@ export async function defaultBridge (docker: Docker): Promise<string> {
 export class ContainerRoutes {
   readonly #routed = new Set<string>()
   #active = false
+  /** iptables changes in the order asked: a quick exit's removal must follow its addition. */
+  #queue: Promise<void> = Promise.resolve()
 
   constructor (readonly bridge: string, readonly port: number, readonly log: Logger) {}
 
@@ -186,7 +188,12 @@ export class ContainerRoutes {
     for (const ip of [...this.#routed]) await this.remove(ip)
   }
 
-  async #change (op: '-I' | '-D', ip: string): Promise<void> {
+  #change (op: '-I' | '-D', ip: string): Promise<void> {
+    this.#queue = this.#queue.then(async () => await this.#run(op, ip))
+    return this.#queue
+  }
+
+  async #run (op: '-I' | '-D', ip: string): Promise<void> {
     try {
       await iptables(['-t', 'nat', op, 'PREROUTING', '-i', this.bridge, '-s', `${ip}/32`,
         '-d', `${METADATA_ADDRESS}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', '80',

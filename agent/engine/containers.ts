@@ -42,6 +42,7 @@ export async function startContainer (rt: Runtime, mt: ManagedTask, c: Container
   const info = await container.inspect()
   c.startedAt = info.State.StartedAt
   observe(rt, mt, c, info)
+  // Waited for: an application that calls 169.254.170.2 at once must find the route there.
   if (networkModeOf(mt.state.task) === 'bridge' && info.State.Running) await rt.routeContainer(c)
   if (c.known !== 'STOPPED') c.known = info.State.Running ? 'RUNNING' : c.known
   if (def.healthCheckType === 'docker' && c.health === undefined) {
