@@ -25,6 +25,7 @@ import { EfsStore, efsSchema } from '../store/efs.js'
 import { EfsStorage } from './efs/storage.js'
 import { AcsHub } from './acs/hub.js'
 import { MetadataService } from './ec2/metadata.js'
+import { TaskLifecycle } from './ecs/task-lifecycle.js'
 import { ensureBuiltins } from './ec2/builtins.js'
 import type { AgentLauncher } from './ec2/instance.js'
 import { Identity } from './iam/identity.js'
@@ -69,6 +70,7 @@ export class Emulator {
   readonly ec2: Ec2
   readonly efs: Efs
   readonly acs: AcsHub
+  readonly taskLifecycle: TaskLifecycle
   readonly identity: Identity
   readonly authorizer: Authorizer
   readonly #sweeper: NodeJS.Timeout
@@ -96,6 +98,8 @@ export class Emulator {
     this.ec2 = { store: new Ec2Store(this.db), metadata: new MetadataService(this) }
     this.efs = { store: new EfsStore(this.db), storage: new EfsStorage(config.dataDir) }
     this.acs = new AcsHub(this)
+    this.taskLifecycle = new TaskLifecycle(this)
+    this.taskLifecycle.run()
     ensureBuiltins(this)
     this.#sweeper = setInterval(() => this.sessions.prune(Date.now() / 1000), 3_600_000).unref()
   }
@@ -134,6 +138,7 @@ export class Emulator {
   close (): void {
     clearInterval(this.#sweeper)
     this.acs.close()
+    this.taskLifecycle.close()
     void this.ec2.metadata.close()
     this.decisions.flush()
     this.db.close()

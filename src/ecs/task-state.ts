@@ -215,9 +215,37 @@ function moveTo (task: TaskRecord, status: TaskStatus, reason: string | undefine
         c.lastStatus === 'PENDING' ? { ...c, lastStatus: 'RUNNING' } : c)
     }
     const eni = attachments.find(a => a.type === 'ElasticNetworkInterface')
-    return eni === undefined ? running : withInterfaces(running, eni)
+    const attached = eni === undefined ? running : withInterfaces(running, eni)
+    // awsvpc tasks pass through ACTIVATING (post-start steps) on their way to RUNNING.
+    return task.networkMode === 'awsvpc' ? { ...attached, lastStatus: 'ACTIVATING' } : attached
   }
-  return status === 'STOPPED' ? finish(reached, reason, at) : reached
+  if (status !== 'STOPPED') return reached
+  const stopped = finish(reached, reason, at)
+  // awsvpc tasks then pass through DEPROVISIONING (the ENI is detached) on their way to STOPPED.
+  if (task.networkMode !== 'awsvpc') return stopped
+  const detaching = stopped.attachments.map(a => ({ ...a, status: 'DETACHING' }))
+  return { ...stopped, lastStatus: 'DEPROVISIONING', stoppedAt: undefined, attachments: detaching }
+}
+
+/**
+ * The statuses ECS passes through by itself, after a short while (src/ecs/task-lifecycle.ts):
+ * ACTIVATING (post-start steps such as target-group registration, none yet), DEACTIVATING
+ * (pre-stop steps such as deregistration), DEPROVISIONING (the ENI detached).
+ */
+export const TRANSIENT: readonly TaskStatus[] = ['ACTIVATING', 'DEACTIVATING', 'DEPROVISIONING']
+
+/** The next status after a transient one. */
+export function advance (task: TaskRecord, now: Date): TaskRecord {
+  const at = now.getTime() / 1000
+  switch (task.lastStatus) {
+    case 'ACTIVATING': return { ...task, lastStatus: 'RUNNING', version: task.version + 1 }
+    case 'DEACTIVATING': return { ...task, lastStatus: 'STOPPING', version: task.version + 1 }
+    case 'DEPROVISIONING': {
+      const attachments = task.attachments.map(a => ({ ...a, status: 'DELETED' }))
+      return { ...task, lastStatus: 'STOPPED', stoppedAt: at, attachments, version: task.version + 1 }
+    }
+    default: return task
+  }
 }
 
 /**
@@ -275,13 +303,18 @@ export function stopWithHost (task: TaskRecord, reason: string, now: Date): Task
 
 /**
  * Asks the task to stop: desired STOPPED, with the code and reason of the first request
- * (a second StopTask changes nothing). `lastStatus` stays until the agent reports.
+ * (a second StopTask changes nothing).
  */
 export function requestStop (task: TaskRecord, stopCode: TaskStopCode, reason: string,
   now: Date): TaskRecord {
   if (task.desiredStatus === 'STOPPED') return task
+  // A started task moves on at once: DEACTIVATING first for awsvpc (then STOPPING), else
+  // STOPPING, while the agent stops its containers. One not yet started waits for the agent.
+  const started = task.lastStatus === 'RUNNING' || task.lastStatus === 'ACTIVATING'
+  const lastStatus = !started ? task.lastStatus : task.networkMode === 'awsvpc' ? 'DEACTIVATING' : 'STOPPING'
   return {
     ...task,
+    lastStatus,
     desiredStatus: 'STOPPED',
     stopCode,
     stoppedReason: reason,
@@ -321,6 +354,7 @@ export function commitTask (emulator: Emulator, before: TaskRecord, after: TaskR
       ? undefined
       : store.get(after, after.cluster, arn.split('/').pop()!)
     syncInterfaces(emulator, before, after, instance?.ec2InstanceId, now)
+    if (TRANSIENT.includes(after.lastStatus)) emulator.taskLifecycle.soon()
     if (instance === undefined) return
     const next = counted(instance, before, after)
     if (next !== instance) store.save(next)

@@ -58,6 +58,7 @@ export class TaskStore {
   /** The counts per cluster, for DescribeClusters; emptied by every write. */
   readonly #countsCache: ReadCache<StatusCounts[]>
   readonly #fargate
+  readonly #inStatus
   readonly #insert
   readonly #update
   #seq = Date.now() * 1000
@@ -76,6 +77,8 @@ export class TaskStore {
       FROM ecs_tasks_v1 WHERE account = ? AND region = ? AND cluster = ? AND open = 1
         AND last_status <> 'STOPPED'
       GROUP BY launch_type`)
+    this.#inStatus = db.prepare(`SELECT doc FROM ecs_tasks_v1
+      WHERE open = 1 AND last_status IN (SELECT value FROM json_each(?)) ORDER BY seq`).pluck()
     this.#fargate = db.prepare(`SELECT doc FROM ecs_tasks_v1
       WHERE launch_type = 'FARGATE' AND open = 1 ORDER BY seq`).pluck()
     this.#insert = db.prepare(`INSERT INTO ecs_tasks_v1 (account, region, cluster, id, task_arn,
@@ -126,6 +129,11 @@ export class TaskStore {
   counts (scope: Scope, cluster: string): StatusCounts[] {
     return this.#countsCache.get(`${scope.account}\0${scope.region}\0${cluster}`,
       () => this.#counts.all(scope.account, scope.region, cluster) as StatusCounts[])
+  }
+
+  /** Tasks (of every account and region) whose status is one of `statuses`. */
+  inStatus (statuses: readonly string[]): TaskRecord[] {
+    return docs(this.#inStatus.all(JSON.stringify(statuses)))
   }
 
   clearCache (): void {

@@ -9,7 +9,7 @@ import pino from 'pino'
 import {
   CreateClusterCommand, DeregisterContainerInstanceCommand, DescribeContainerInstancesCommand,
   DescribeTasksCommand, RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand,
-  RunTaskCommand, SubmitTaskStateChangeCommand, type RegisterTaskDefinitionCommandInput,
+  RunTaskCommand, StopTaskCommand, SubmitTaskStateChangeCommand, type RegisterTaskDefinitionCommandInput,
   type Resource, type Task
 } from '@aws-sdk/client-ecs'
 import { useEmulator, ROOT } from '../support/emulator.js'
@@ -145,7 +145,11 @@ describe('RunTask with awsvpc', () => {
 
     await report(c.name, task.taskArn!, 'RUNNING')
     await report(c.name, task.taskArn!, 'STOPPED', { attachments: [{ attachmentArn: attachmentArn(task), status: 'DETACHED' }] })
+    const deprovisioning = await describe1(c.name, task.taskArn!)
+    expect(deprovisioning).toMatchObject({ lastStatus: 'DEPROVISIONING', attachments: [{ status: 'DETACHING' }] })
+    t.emu.emulator.taskLifecycle.run()
     const stopped = await describe1(c.name, task.taskArn!)
+    expect(stopped).toMatchObject({ lastStatus: 'STOPPED' })
     expect(stopped.attachments![0].status).toBe('DELETED')
     const gone = await ec2Call(t.emu.url, 'DescribeNetworkInterfaces', { 'NetworkInterfaceId.1': eni.networkInterfaceId })
     expect([gone.code, gone.message]).toEqual(['InvalidNetworkInterfaceID.NotFound', `The networkInterface ID '${eni.networkInterfaceId}' does not exist`])
@@ -232,6 +236,21 @@ describe('RunTask on Fargate with awsvpc', () => {
 })
 
 describe('the agent\'s reports of an awsvpc task', () => {
+  it('pass through ACTIVATING on the way up, DEACTIVATING, STOPPING and DEPROVISIONING on the way down', async () => {
+    const { subnets } = await defaults()
+    const c = await cluster()
+    const { tasks } = await run(c.name, await taskDefinition(), { networkConfiguration: { awsvpcConfiguration: { subnets: [subnets.a] } } })
+    const arn = tasks![0].taskArn!
+    const seen: string[] = [tasks![0].lastStatus!]
+    const look = async (): Promise<void> => { seen.push((await describe1(c.name, arn)).lastStatus!) }
+    const settle = (): void => t.emu.emulator.taskLifecycle.run()
+    await report(c.name, arn, 'PENDING'); await look()
+    await report(c.name, arn, 'RUNNING'); await look(); settle(); await look()
+    await t.ecs.send(new StopTaskCommand({ cluster: c.name, task: arn })); await look(); settle(); await look()
+    await report(c.name, arn, 'STOPPED'); await look(); settle(); await look()
+    expect(seen).toEqual(['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING', 'DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'STOPPED'])
+  })
+
   it('carry the address Docker gave the task to the task and its ENI (SubmitAttachmentStateChanges after the task\'s change)', async () => {
     const { subnets } = await defaults()
     const c = await cluster()
@@ -245,6 +264,9 @@ describe('the agent\'s reports of an awsvpc task', () => {
     await reporter.flush(5_000)
     reporter.close()
 
+    // awsvpc: ACTIVATING (post-start steps) first, then RUNNING.
+    expect(await describe1(c.name, task.taskArn!)).toMatchObject({ lastStatus: 'ACTIVATING' })
+    t.emu.emulator.taskLifecycle.run()
     const running = await describe1(c.name, task.taskArn!)
     expect(running).toMatchObject({ lastStatus: 'RUNNING', attachments: [{ status: 'ATTACHED' }] })
     expect(detail(running, 'privateIPv4Address')).toBe('172.19.0.7')

@@ -470,7 +470,7 @@ const report = (clusterName: string, task: string, status: string, more: object 
   t.ecs.send(new SubmitTaskStateChangeCommand({ cluster: clusterName, task, status, ...more }))
 
 describe('task lifecycle', () => {
-  it('moves PENDING → RUNNING → STOPPED on the agent\'s reports, and returns the reservation', async () => {
+  it('moves PENDING → RUNNING → STOPPING → STOPPED on the agent\'s reports and StopTask, and returns the reservation', async () => {
     const c = await cluster()
     const td = await taskDefinition({
       containerDefinitions: [{ name: 'web', image: 'nginx', memory: 512, portMappings: [{ containerPort: 80, hostPort: 8080 }] }]
@@ -495,7 +495,7 @@ describe('task lifecycle', () => {
     expect(refused.name).toBe('ClusterContainsTasksException')
 
     const stopped = await t.ecs.send(new StopTaskCommand({ cluster: c.name, task: arn }))
-    expect(stopped.task).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user', version: 3 })
+    expect(stopped.task).toMatchObject({ lastStatus: 'STOPPING', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user', version: 3 })
     expect(stopped.task!.stoppingAt).toBeInstanceOf(Date)
 
     await report(c.name, arn, 'STOPPED', { containers: [{ containerName: 'web', status: 'STOPPED', exitCode: 143 }] });
@@ -517,7 +517,7 @@ describe('task lifecycle', () => {
     await report(c.name, arn, 'RUNNING')
     await report(c.name, arn, 'RUNNING', { containers: [{ containerName: 'web', status: 'STOPPED', exitCode: 1 }] })
     let [task] = (await t.ecs.send(new DescribeTasksCommand({ cluster: c.name, tasks: [arn] }))).tasks!
-    expect(task).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' })
+    expect(task).toMatchObject({ lastStatus: 'STOPPING', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' })
     await report(c.name, arn, 'STOPPED');
     [task] = (await t.ecs.send(new DescribeTasksCommand({ cluster: c.name, tasks: [arn] }))).tasks!
     expect(task).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'EssentialContainerExited', containers: [{ exitCode: 1 }] })
@@ -640,9 +640,16 @@ describe('the agent\'s other reports', () => {
     expect(addressed.attachments[0].details).toContainEqual({ name: 'privateDnsName', value: 'ip-172-18-0-5.ec2.internal' })
     expect(addressed.containers[0].networkInterfaces).toEqual([{ attachmentId: attachment.id, privateIpv4Address: '172.18.0.5' }])
     await report(c.name, arn, 'STOPPED', { reason: 'CannotPullContainerError: pull access denied' });
+    // Never started: PROVISIONING → PENDING → DEPROVISIONING (the ENI detached) → STOPPED.
     [task] = (await t.ecs.send(new DescribeTasksCommand({ cluster: c.name, tasks: [arn] }))).tasks!
-    expect(task).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull access denied' })
+    expect(task).toMatchObject({ lastStatus: 'DEPROVISIONING', stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull access denied' })
+    expect(task.attachments![0].status).toBe('DETACHING')
+    expect(task.stoppedAt).toBeUndefined()
+    t.emu.emulator.taskLifecycle.run();
+    [task] = (await t.ecs.send(new DescribeTasksCommand({ cluster: c.name, tasks: [arn] }))).tasks!
+    expect(task).toMatchObject({ lastStatus: 'STOPPED', stopCode: 'TaskFailedToStart' })
     expect(task.attachments![0].status).toBe('DELETED')
+    expect(task.stoppedAt).toBeInstanceOf(Date)
   })
 
   it('applyContainerHealth sets the containers\' and the task\'s health', async () => {
