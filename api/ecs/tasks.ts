@@ -239,8 +239,9 @@ interface StopTaskRequest { cluster?: string, task: string, reason?: string }
 
 const StopTask = operation({
   authorize: 'handler',
-  notes: '`lastStatus` stays as it is until the agent reports STOPPED: the intermediate ' +
-    'DEACTIVATING, STOPPING and DEPROVISIONING states are not shown.',
+  notes: 'A started task shows STOPPING (awsvpc: DEACTIVATING, then STOPPING) until the agent ' +
+    'reports STOPPED (awsvpc: DEPROVISIONING, then STOPPED). Those ECS moves through by itself ' +
+    'last a moment: none of their work (target groups, Cloud Map) is emulated yet.',
   handle (input: StopTaskRequest, ctx) {
     const ref = clusterRef(input.cluster, scopeOf(ctx))
     ctx.authorize(taskChecks(ctx, 'ecs:StopTask', ref, [input.task]))
