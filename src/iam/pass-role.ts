@@ -5,7 +5,7 @@
 import type { Check } from '../../api/registry.js'
 
 export interface PassRoleRow {
-  service: 'ecs' | 'iam' | 'elasticloadbalancing'
+  service: 'ecs' | 'iam' | 'elasticloadbalancing' | 'ec2'
   operation: string
   /** The request members (or resolved task definition members) whose roles are passed. */
   roles: string[]
@@ -44,6 +44,11 @@ export const PASS_ROLE: readonly PassRoleRow[] = [
   {
     service: 'iam', operation: 'AddRoleToInstanceProfile', roles: ['RoleName'], confirmed: true,
     source: 'IAM API Reference, AddRoleToInstanceProfile: the caller must be granted iam:PassRole on the role'
+  },
+  {
+    service: 'ec2', operation: 'RunInstances', roles: ['IamInstanceProfile (its role)'],
+    passedToService: 'ec2.amazonaws.com', confirmed: true,
+    source: 'IAM User Guide, "Using an IAM role to grant permissions to applications running on Amazon EC2 instances": launching with a profile needs iam:PassRole on its role'
   }
 ]
 
