@@ -145,7 +145,7 @@ interface UpdateContainerInstancesStateRequest {
 
 const UpdateContainerInstancesState = operation({
   authorize: 'handler',
-  notes: 'DRAINING only changes the status: tasks are not stopped or replaced (they come in a later issue).',
+  notes: 'DRAINING keeps new tasks off the instance; its standalone tasks keep running, as on AWS. Service tasks are not replaced yet (services are not emulated).',
   handle (input: UpdateContainerInstancesStateRequest, ctx) {
     const ref = clusterRef(input.cluster, scopeOf(ctx))
     if (input.containerInstances.length > 10) throw ecsErrors.tooMany('containerInstances', 10)
