@@ -253,6 +253,23 @@ describe('the instance role\'s permissions', () => {
     expect(await agent.stop()).toBe(0)
   })
 
+  it('runs its tasks without ecs:SubmitTaskStateChange, but they stay PENDING, the denied call logged as it retries', async () => {
+    await createCluster('no-submit')
+    await profileAllowing('no-submit', ['ecs:RegisterContainerInstance', 'ecs:DiscoverPollEndpoint', 'ecs:Poll', 'ecs:StartTelemetrySession'])
+    const { log, lines } = captureLog()
+    const engines = fakeEngines([], (task, engine) => { setImmediate(() => engine.report(task, 'RUNNING')) })
+    const agent = start({ cluster: 'no-submit', instanceProfile: 'no-submit', createEngine: engines.create, log })
+    await agent.connected()
+    const taskArn = await runTask('no-submit', 'no-submit-app')
+
+    const refused = (): { msg: string }[] => lines.map(l => JSON.parse(l) as { call?: string, msg: string })
+      .filter(l => l.call === 'ecs:SubmitTaskStateChange')
+    await until(() => refused().length >= 2, 'two refused state changes')
+    expect(refused()[0].msg).toMatch(/^Could not submit task state change, retrying: ecs:SubmitTaskStateChange: AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role\/no-submit\/i-[0-9a-f]+ is not authorized to perform: ecs:SubmitTaskStateChange on resource: arn:aws:ecs:us-east-1:000000000000:cluster\/no-submit because no identity-based policy allows the ecs:SubmitTaskStateChange action/)
+    expect((await describeTask('no-submit', taskArn)).lastStatus).toBe('PENDING')
+    expect(await agent.stop()).toBe(0)
+  })
+
   it('joins without ecs:Poll but stays disconnected, logging the denied ecs:Poll as it retries', async () => {
     await createCluster('no-poll')
     await profileAllowing('no-poll', ['ecs:RegisterContainerInstance', 'ecs:DiscoverPollEndpoint', 'ecs:StartTelemetrySession', 'ecs:SubmitTaskStateChange'])
