@@ -162,6 +162,15 @@ describe.skipIf(!hasDocker)(`RunTask on the local Docker engine${DOCKER_SKIP}`, 
       'the ENI to be deleted', 10_000)
   }, 40_000)
 
+  it('runs a task with networkMode none: no network but loopback', async () => {
+    await register('no-net', [{ name: 'main', image: IMAGES.busybox, memory: 16, essential: true, command: ['sh', '-c', 'ls /sys/class/net'] }], { networkMode: 'none' })
+    const task = await run('no-net')
+    const stopped = await reaches(task.taskArn!, 'STOPPED')
+    expect(stopped.containers![0]).toMatchObject({ exitCode: 0, networkBindings: [] })
+    const info = await dockerode().getContainer(stopped.containers![0].runtimeId!).inspect()
+    expect(info.HostConfig.NetworkMode).toBe('none')
+  })
+
   it('stops a task whose essential container exits 3, with the exit code and AWS\'s reason', async () => {
     await register('exits', [{ name: 'main', image: IMAGES.busybox, memory: 16, essential: true, command: ['sh', '-c', 'exit 3'] }])
     const task = await run('exits')
