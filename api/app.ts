@@ -22,8 +22,9 @@ import { registerInstanceRoutes } from './ec2/instances-route.js'
 import { efs } from './efs/index.js'
 import { registerEfsRoutes } from './efs/mount-route.js'
 import { ec2 } from './ec2/index.js'
+import { elbv2 } from './elbv2/index.js'
 
-export const SERVICES: readonly Service[] = [ecs, iam, sts, logs, secretsmanager, ssm, ecr, ec2, efs]
+export const SERVICES: readonly Service[] = [ecs, iam, sts, logs, secretsmanager, ssm, ecr, ec2, efs, elbv2]
 
 /** 10 MiB: larger bodies get AWS's framework error, never reach a handler. */
 export const MAX_BODY = 10 * 1024 * 1024

@@ -11,7 +11,8 @@ import botocore
 
 SERVICES = {"ecs": "2014-11-13", "iam": "2010-05-08", "sts": "2011-06-15", "logs": "2014-03-28",
             "secretsmanager": "2017-10-17", "ssm": "2014-11-06", "ecr": "2015-09-21",
-            "ec2": "2016-11-15", "efs": "2015-02-01"}
+            "ec2": "2016-11-15", "efs": "2015-02-01",
+            "elbv2": "2015-12-01"}
 KEEP_SHAPE = ("type", "members", "required", "member", "key", "value", "enum", "min", "max",
               "pattern", "flattened", "locationName", "timestampFormat", "error", "exception",
               "fault", "union")
@@ -30,6 +31,8 @@ EC2_OPERATIONS = (
     "DescribeVpcs", "RevokeSecurityGroupEgress", "RevokeSecurityGroupIngress", "RunInstances",
     "TerminateInstances")
 PARTIAL = {"ec2": EC2_OPERATIONS}
+# botocore's directory name differs from the file the server loads.
+OUT_NAME = {"elbv2": "elasticloadbalancingv2"}
 
 def trim(model):
     meta = {k: model["metadata"][k] for k in ("protocol", "targetPrefix", "jsonVersion", "xmlNamespace",
@@ -93,7 +96,7 @@ def main():
             model = json.load(f)
         if service in PARTIAL:
             model = only(model, PARTIAL[service])
-        with open(os.path.join(out, f"{service}.json"), "w") as f:
+        with open(os.path.join(out, f"{OUT_NAME.get(service, service)}.json"), "w") as f:
             json.dump(trim(model), f, separators=(",", ":"), sort_keys=True)
             f.write("\n")
         print(service, len(model["operations"]), "operations", file=sys.stderr)

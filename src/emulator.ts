@@ -22,6 +22,7 @@ import { RepositoryStore, ecrSchema } from '../store/ecr.js'
 import { TaskStore, tasksSchema } from '../store/ecs/tasks.js'
 import { Ec2Store, ec2Schema } from '../store/ec2.js'
 import { EfsStore, efsSchema } from '../store/efs.js'
+import { Elbv2Store, elbv2Schema } from '../store/elbv2.js'
 import { EfsStorage } from './efs/storage.js'
 import { AcsHub } from './acs/hub.js'
 import { MetadataService } from './ec2/metadata.js'
@@ -33,7 +34,7 @@ import { Authorizer } from './iam/authorizer.js'
 
 const SCHEMAS = [decisionsSchema, stsSchema, tagsSchema, iamSchema, clustersSchema,
   taskDefinitionsSchema, containerInstancesSchema, accountSettingsSchema, logsSchema, secretsSchema,
-  parametersSchema, ecrSchema, tasksSchema, ec2Schema, efsSchema]
+  parametersSchema, ecrSchema, tasksSchema, ec2Schema, efsSchema, elbv2Schema]
 
 export interface EcsStores {
   clusters: ClusterStore
@@ -69,6 +70,7 @@ export class Emulator {
   readonly repositories: RepositoryStore
   readonly ec2: Ec2
   readonly efs: Efs
+  readonly elbv2: Elbv2Store
   readonly acs: AcsHub
   readonly taskLifecycle: TaskLifecycle
   readonly identity: Identity
@@ -97,6 +99,7 @@ export class Emulator {
     this.authorizer = new Authorizer(this.iam, this.decisions, config.iam)
     this.ec2 = { store: new Ec2Store(this.db), metadata: new MetadataService(this) }
     this.efs = { store: new EfsStore(this.db), storage: new EfsStorage(config.dataDir) }
+    this.elbv2 = new Elbv2Store(this.db)
     this.acs = new AcsHub(this)
     this.taskLifecycle = new TaskLifecycle(this)
     this.taskLifecycle.run()
