@@ -282,6 +282,15 @@ describe('tags', () => {
     const after = members((await ok('DescribeTags', { ResourceArns: [lb.LoadBalancerArn] })).TagDescriptions)[0]
     expect(members(after.Tags)).toEqual([{ Key: 'env', Value: 'dev' }])
   })
+
+  it('tags target groups and listeners too (AddTags on their own ARNs)', async () => {
+    const lb = await newLoadBalancer('tag-all')
+    const tg = await newTargetGroup('tag-all', { Tags: [{ Key: 'tier', Value: 'web' }] })
+    const listener = await newListener(lb.LoadBalancerArn, tg.TargetGroupArn)
+    await ok('AddTags', { ResourceArns: [listener.ListenerArn], Tags: [{ Key: 'port', Value: '80' }] })
+    const d = members((await ok('DescribeTags', { ResourceArns: [tg.TargetGroupArn, listener.ListenerArn] })).TagDescriptions)
+    expect(d.map(x => members(x.Tags))).toEqual([[{ Key: 'tier', Value: 'web' }], [{ Key: 'port', Value: '80' }]])
+  })
 })
 
 describe('DescribeAccountLimits', () => {

