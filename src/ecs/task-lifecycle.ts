@@ -11,15 +11,22 @@ const DWELL_MS = 50
 
 export class TaskLifecycle {
   #timer: NodeJS.Timeout | undefined
+  #dwellMs = DWELL_MS
 
   constructor (private readonly emulator: Emulator) {}
+
+  /** Tests that watch each status hold it longer (and move on with `run()`). */
+  set dwellMs (ms: number) {
+    this.close()
+    this.#dwellMs = ms
+  }
 
   /** Moves every task in a transient status on, after the dwell. */
   soon (): void {
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined
       this.run()
-    }, DWELL_MS).unref()
+    }, this.#dwellMs).unref()
   }
 
   run (now = new Date()): void {

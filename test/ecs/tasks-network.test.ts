@@ -4,7 +4,7 @@
  * reports and deleted once the task is STOPPED; and what becomes of a container instance's
  * tasks when it is deregistered with force. The agent is played with its own API calls.
  */
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import pino from 'pino'
 import {
   CreateClusterCommand, DeregisterContainerInstanceCommand, DescribeContainerInstancesCommand,
@@ -19,6 +19,9 @@ import { StateReporter } from '../../agent/reporter.js'
 import { ec2Call, ec2Ok, filters, items } from '../ec2/client.js'
 
 const t = useEmulator()
+// Each transient status (ACTIVATING, DEPROVISIONING ...) is looked at before it moves on:
+// here only `taskLifecycle.run()` moves it.
+beforeAll(() => { t.emu.emulator.taskLifecycle.dwellMs = 600_000 })
 const ec2 = (action: string, params = {}) => ec2Ok(t.emu.url, action, params)
 /** The agent's own client, for SubmitAttachmentStateChanges with the task's address. */
 const agentApi = () => new EcsApi(t.emu.url, 'us-east-1', async () => ROOT)

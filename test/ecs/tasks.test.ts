@@ -16,6 +16,9 @@ import { defaultSubnet } from '../../src/ec2/network.js'
 import { ACCOUNT, allowPolicy, clusterArn, failure, policyDocument, trustService, userWithKey } from '../support/fixtures.js'
 
 const t = useEmulator()
+// Transient statuses (DEPROVISIONING ...) are looked at before they move on: here only
+// `taskLifecycle.run()` moves them.
+beforeAll(() => { t.emu.emulator.taskLifecycle.dwellMs = 600_000 })
 const scope = { account: ACCOUNT, region: 'us-east-1' }
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`
 /** The default subnet of us-east-1a (awsvpc tasks need one that exists in EC2). */
