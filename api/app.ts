@@ -19,6 +19,7 @@ import { ecr } from './ecr/index.js'
 import { VERSION } from '../src/version.js'
 import { attachAgentSockets } from './acs.js'
 import { registerInstanceRoutes } from './ec2/instances-route.js'
+import { registerListenerRoutes } from '../src/elbv2/dataplane/routes.js'
 import { efs } from './efs/index.js'
 import { registerEfsRoutes } from './efs/mount-route.js'
 import { ec2 } from './ec2/index.js'
@@ -44,7 +45,13 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
     logger: false,
     bodyLimit: MAX_BODY,
     serverFactory: handler => {
-      const server = createServer((req, res) => isAwsPath(req.url) ? aws(req, res) : handler(req, res))
+      const server = createServer((req, res) => {
+        // One published port serves every load balancer: by its DNS name in the Host header.
+        const lb = req.headers.host?.includes('.elb.amazonaws.com') === true
+        if (lb && emulator.loadBalancers.serveByHost(req, res)) return
+        if (isAwsPath(req.url)) aws(req, res)
+        else handler(req, res)
+      })
       server.keepAliveTimeout = 65_000
       attachAgentSockets(server, emulator)
       return server
@@ -65,6 +72,7 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
   }))
 
   registerInstanceRoutes(app, emulator)
+  registerListenerRoutes(app, emulator)
   registerEfsRoutes(app, emulator)
 
   app.post('/_emulator/reset', async () => {

@@ -23,6 +23,7 @@ import { TaskStore, tasksSchema } from '../store/ecs/tasks.js'
 import { Ec2Store, ec2Schema } from '../store/ec2.js'
 import { EfsStore, efsSchema } from '../store/efs.js'
 import { Elbv2Store, elbv2Schema } from '../store/elbv2.js'
+import { DataPlane } from './elbv2/dataplane/index.js'
 import { EfsStorage } from './efs/storage.js'
 import { AcsHub } from './acs/hub.js'
 import { MetadataService } from './ec2/metadata.js'
@@ -71,6 +72,8 @@ export class Emulator {
   readonly ec2: Ec2
   readonly efs: Efs
   readonly elbv2: Elbv2Store
+  /** The ELBv2 data plane: a socket per listener, health checks (src/elbv2/dataplane). */
+  readonly loadBalancers: DataPlane
   readonly acs: AcsHub
   readonly taskLifecycle: TaskLifecycle
   readonly identity: Identity
@@ -100,10 +103,12 @@ export class Emulator {
     this.ec2 = { store: new Ec2Store(this.db), metadata: new MetadataService(this) }
     this.efs = { store: new EfsStore(this.db), storage: new EfsStorage(config.dataDir) }
     this.elbv2 = new Elbv2Store(this.db)
+    this.loadBalancers = new DataPlane(this.elbv2, log)
     this.acs = new AcsHub(this)
     this.taskLifecycle = new TaskLifecycle(this)
     this.taskLifecycle.run()
     ensureBuiltins(this)
+    this.loadBalancers.start()
     this.#sweeper = setInterval(() => this.sessions.prune(Date.now() / 1000), 3_600_000).unref()
   }
 
@@ -140,6 +145,7 @@ export class Emulator {
 
   close (): void {
     clearInterval(this.#sweeper)
+    this.loadBalancers.close()
     this.acs.close()
     this.taskLifecycle.close()
     void this.ec2.metadata.close()

@@ -1,0 +1,134 @@
+/**
+ * One listener request: the rules pick a target group, the group's routable targets take
+ * turns (round robin, fail-open over health), and the request goes on over a pooled keep-alive
+ * connection with ALB's X-Forwarded-* and X-Amzn-Trace-Id headers. The load balancer's own
+ * answers: 503 with no routable target, 502 when the target refuses or resets, 504 when it does
+ * not answer within the idle timeout.
+ */
+import http from 'node:http'
+import { randomBytes } from 'node:crypto'
+import type { Elbv2Store } from '../../../store/elbv2.js'
+import { ELB_502, ELB_503, ELB_504, evaluateRules, failOpen, type ElbResponse } from '../rules.js'
+import type { Rule as EngineRule } from '../rules-types.js'
+import type { ListenerRecord, LoadBalancerRecord, TargetDescription, TargetGroupRecord } from '../types.js'
+import { reachable, targetAddress } from './targets.js'
+
+export class Forwarder {
+  readonly #agents = new Map<string, http.Agent>()
+  readonly #turns = new Map<string, number>()
+
+  constructor (readonly store: Elbv2Store) {}
+
+  handle (listener: ListenerRecord, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const l = listener.listener
+    const url = new URL(req.url ?? '/', 'http://x')
+    const sourceIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')
+    const outcome = evaluateRules(this.store.rulesOf(l.ListenerArn) as EngineRule[], {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.search.replace(/^\?/, ''),
+      host: req.headers.host ?? '',
+      headers: req.headers,
+      sourceIp,
+      protocol: 'http',
+      port: l.Port
+    })
+    if (outcome === undefined) return answer(res, ELB_503)
+    if (outcome.kind === 'respond') return answer(res, outcome.response)
+    const tg = this.store.get<TargetGroupRecord>('target-group', outcome.targetGroupArn)
+    const target = tg === undefined ? undefined : this.#next(tg)
+    if (tg === undefined || target === undefined) return answer(res, ELB_503)
+    const lb = this.store.get<LoadBalancerRecord>('load-balancer', l.LoadBalancerArn)
+    const idle = Number(lb?.attributes['idle_timeout.timeout_seconds'] ?? '60') * 1000
+    this.#forward(tg, target, req, res, { sourceIp, port: l.Port, idle })
+  }
+
+  close (): void {
+    for (const a of this.#agents.values()) a.destroy()
+    this.#agents.clear()
+  }
+
+  /** The next routable target of the group, round robin. */
+  #next (tg: TargetGroupRecord): TargetDescription | undefined {
+    const arn = tg.targetGroup.TargetGroupArn
+    const state = (t: TargetDescription) => tg.targetGroup.HealthCheckEnabled
+      ? (this.store.health.get(arn, t)?.State ?? 'initial')
+      : 'healthy'
+    const routable = failOpen(tg.targets, state)
+    if (routable.length === 0) return undefined
+    const turn = this.#turns.get(arn) ?? 0
+    this.#turns.set(arn, turn + 1)
+    return routable[turn % routable.length]
+  }
+
+  #agent (host: string, port: number): http.Agent {
+    const key = `${host}:${port}`
+    let agent = this.#agents.get(key)
+    if (agent === undefined) {
+      // Idle pooled sockets close before a Node target's 5 s keep-alive timeout would.
+      agent = new http.Agent({ keepAlive: true, timeout: 4000 })
+      this.#agents.set(key, agent)
+    }
+    return agent
+  }
+
+  #forward (tg: TargetGroupRecord, target: TargetDescription, req: http.IncomingMessage,
+    res: http.ServerResponse, via: { sourceIp: string, port: number, idle: number }): void {
+    const { host, port } = targetAddress(tg.targetGroup, target)
+    // (unconfirmed) an address outside this host and its Docker bridges: as if it timed out.
+    if (!reachable(host)) return answer(res, ELB_504)
+    const headers = { ...req.headers }
+    const before = headers['x-forwarded-for']
+    headers['x-forwarded-for'] = before === undefined ? via.sourceIp : `${String(before)}, ${via.sourceIp}`
+    headers['x-forwarded-proto'] = 'http'
+    headers['x-forwarded-port'] = String(via.port)
+    headers['x-amzn-trace-id'] ??= traceId()
+    delete headers.connection
+    const bodiless = req.headers['content-length'] === undefined &&
+      req.headers['transfer-encoding'] === undefined
+    const send = (retry: boolean): void => {
+      const out = http.request({
+        host, port, method: req.method, path: req.url, headers, agent: this.#agent(host, port)
+      }, upstream => {
+        out.setTimeout(0)
+        res.writeHead(upstream.statusCode ?? 502, upstream.statusMessage, stripHop(upstream.headers))
+        upstream.pipe(res)
+        upstream.on('error', () => res.destroy())
+      })
+      out.setTimeout(via.idle, () => {
+        out.destroy()
+        if (!res.headersSent) answer(res, ELB_504)
+        else res.destroy()
+      })
+      out.on('error', () => {
+        // A pooled connection the target closed while idle: once more on a fresh one.
+        if (retry && out.reusedSocket && bodiless && !res.headersSent) return send(false)
+        if (!res.headersSent) answer(res, ELB_502)
+        else res.destroy()
+      })
+      if (bodiless) out.end()
+      else req.pipe(out)
+    }
+    send(true)
+    res.on('close', () => { if (!res.writableFinished) req.destroy() })
+  }
+}
+
+/** `Root=1-<epoch seconds, 8 hex>-<24 hex>`, as ALB adds it. */
+export function traceId (now = Date.now()): string {
+  const epoch = Math.floor(now / 1000).toString(16).padStart(8, '0')
+  return `Root=1-${epoch}-${randomBytes(12).toString('hex')}`
+}
+
+function stripHop (headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = { ...headers }
+  delete out.connection
+  delete out['keep-alive']
+  return out
+}
+
+function answer (res: http.ServerResponse, r: ElbResponse): void {
+  if (res.headersSent) { res.destroy(); return }
+  res.writeHead(r.statusCode, r.statusMessage, r.headers)
+  res.end(res.req.method === 'HEAD' ? undefined : r.body)
+}
