@@ -2,10 +2,9 @@
  * A small EC2 client for the tests: SigV4-signed form posts in the `ec2` query protocol (the
  * SDK's EC2 client is not installed), with the XML answer parsed (`item` lists as arrays).
  */
-import { SignatureV4 } from '@smithy/signature-v4'
 import { XMLParser } from 'fast-xml-parser'
-import { Sha256 } from '../../api/sigv4.js'
 import { ROOT, type Credentials } from '../support/emulator.js'
+import { signedFormPost } from '../support/raw.js'
 
 export interface Ec2Answer {
   status: number
@@ -25,15 +24,8 @@ export async function ec2Call (url: string, action: string, params: Params = {},
   credentials: Credentials = ROOT, region = 'us-east-1'): Promise<Ec2Answer> {
   const form = new URLSearchParams({ Action: action, Version: '2016-11-15' })
   for (const [k, v] of Object.entries(params)) if (v !== undefined) form.set(k, String(v))
-  const u = new URL(url)
-  const body = form.toString()
-  const signer = new SignatureV4({ credentials, region, service: 'ec2', sha256: Sha256 })
-  const signed = await signer.sign({
-    method: 'POST', protocol: 'http:', hostname: u.hostname, port: Number(u.port), path: '/', query: {},
-    headers: { host: u.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body
-  })
-  const res = await fetch(url + '/', { method: 'POST', headers: signed.headers as Record<string, string>, body })
-  const text = await res.text()
+  const res = await signedFormPost(url, form, 'ec2', credentials, region)
+  const text = res.text
   const parsed = parser.parse(text) as Record<string, any>
   const root = parsed[`${action}Response`] ?? parsed.Response
   const error = root?.Errors?.Error

@@ -4,10 +4,9 @@
  * the SDK does (`Names.member.1`, `Tags.member.1.Key`), the XML answer parsed with `member`
  * lists as arrays.
  */
-import { SignatureV4 } from '@smithy/signature-v4'
 import { XMLParser } from 'fast-xml-parser'
-import { Sha256 } from '../../api/sigv4.js'
 import { ROOT, type Credentials } from '../support/emulator.js'
+import { signedFormPost } from '../support/raw.js'
 
 export interface ElbAnswer {
   status: number
@@ -37,15 +36,8 @@ export function flatten (value: unknown, prefix = '', out: Record<string, string
 export async function elbCall (url: string, action: string, input: object = {},
   credentials: Credentials = ROOT, region = 'us-east-1'): Promise<ElbAnswer> {
   const form = new URLSearchParams({ Action: action, Version: '2015-12-01', ...flatten(input) })
-  const u = new URL(url)
-  const body = form.toString()
-  const signer = new SignatureV4({ credentials, region, service: 'elasticloadbalancing', sha256: Sha256 })
-  const signed = await signer.sign({
-    method: 'POST', protocol: 'http:', hostname: u.hostname, port: Number(u.port), path: '/', query: {},
-    headers: { host: u.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body
-  })
-  const res = await fetch(url + '/', { method: 'POST', headers: signed.headers as Record<string, string>, body })
-  const text = await res.text()
+  const res = await signedFormPost(url, form, 'elasticloadbalancing', credentials, region)
+  const text = res.text
   const parsed = parser.parse(text) as Record<string, any>
   const error = parsed.ErrorResponse?.Error
   const result = parsed[`${action}Response`]?.[`${action}Result`]

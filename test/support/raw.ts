@@ -58,3 +58,20 @@ export async function presign (url: string, service: 'sts' | 'iam', query: Recor
   const qs = new URLSearchParams(req.query as Record<string, string>).toString().replace(/\+/g, '%20')
   return `${url}/?${qs}`
 }
+
+/**
+ * A SigV4-signed form post in the query protocols (`Action=...&Version=...`), as the SDKs send
+ * them: the EC2 and ELBv2 test clients build their bodies and parse their XML around it.
+ */
+export async function signedFormPost (url: string, form: URLSearchParams, service: string,
+  credentials: Credentials, region: string): Promise<{ status: number, text: string }> {
+  const u = new URL(url)
+  const body = form.toString()
+  const signer = new SignatureV4({ credentials, region, service, sha256: Sha256 })
+  const signed = await signer.sign({
+    method: 'POST', protocol: 'http:', hostname: u.hostname, port: Number(u.port), path: '/', query: {},
+    headers: { host: u.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body
+  })
+  const res = await fetch(url + '/', { method: 'POST', headers: signed.headers as Record<string, string>, body })
+  return { status: res.status, text: await res.text() }
+}
