@@ -75,8 +75,7 @@ export interface MetadataRoute {
  */
 export async function routeMetadataAddress (bridge: string, port: number,
   log: Logger): Promise<MetadataRoute> {
-  const rule = ['-i', bridge, '-d', `${METADATA_ADDRESS}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', '80',
-    '-j', 'DNAT', '--to-destination', `127.0.0.1:${port}`]
+  const rule = metadataRule(bridge, port)
   try {
     await removeStale(bridge, port)
     if (!await exists(rule)) await iptables(['-t', 'nat', '-I', 'PREROUTING', ...rule])
@@ -121,16 +120,28 @@ async function exists (rule: string[]): Promise<boolean> {
  * its bridge exists, so such a rule belongs to nobody).
  */
 async function removeStale (bridge: string, port: number): Promise<void> {
-  const listing = await iptables(['-t', 'nat', '-S', 'PREROUTING'])
-  for (const line of listing.split('\n')) {
+  await deleteRules(line => {
     const iface = /-i (\S+) /.exec(line)?.[1]
-    const ours = line.startsWith('-A PREROUTING ') && line.includes(`${METADATA_ADDRESS}/32`) &&
-      line.includes('-j DNAT')
-    if (!ours || iface === undefined) continue
-    const stale = iface === bridge
+    if (!line.includes('-j DNAT') || iface === undefined) return false
+    return iface === bridge
       ? !line.includes(`127.0.0.1:${port}`)
       : !existsSync(`/sys/class/net/${iface}`)
-    if (stale) await iptables(['-t', 'nat', '-D', ...line.slice(3).trim().split(/\s+/)])
+  })
+}
+
+/** The DNAT of 169.254.170.2:80 arriving on `bridge` (from `source` only, when given) to 127.0.0.1:PORT. */
+function metadataRule (bridge: string, port: number, source?: string): string[] {
+  return ['-i', bridge, ...(source === undefined ? [] : ['-s', `${source}/32`]),
+    '-d', `${METADATA_ADDRESS}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', '80',
+    '-j', 'DNAT', '--to-destination', `127.0.0.1:${port}`]
+}
+
+/** Deletes the nat PREROUTING rules for 169.254.170.2 that `stale` picks (as `iptables -S` prints them). */
+async function deleteRules (stale: (line: string) => boolean): Promise<void> {
+  const listing = await iptables(['-t', 'nat', '-S', 'PREROUTING'])
+  for (const line of listing.split('\n')) {
+    const ours = line.startsWith('-A PREROUTING ') && line.includes(`${METADATA_ADDRESS}/32`)
+    if (ours && stale(line)) await iptables(['-t', 'nat', '-D', ...line.slice(3).trim().split(/\s+/)])
   }
 }
 
@@ -159,12 +170,8 @@ export class ContainerRoutes {
   /** route_localnet for the bridge, and this port's rules an earlier run of the agent left. */
   async start (): Promise<void> {
     try {
-      const listing = await iptables(['-t', 'nat', '-S', 'PREROUTING'])
-      for (const line of listing.split('\n')) {
-        const leftover = line.startsWith('-A PREROUTING ') && line.includes(`-i ${this.bridge} `) &&
-          line.includes(' -s ') && line.includes(`${METADATA_ADDRESS}/32`) && line.endsWith(`127.0.0.1:${this.port}`)
-        if (leftover) await iptables(['-t', 'nat', '-D', ...line.slice(3).trim().split(/\s+/)])
-      }
+      await deleteRules(line => line.includes(`-i ${this.bridge} `) && line.includes(' -s ') &&
+        line.endsWith(`127.0.0.1:${this.port}`))
       await allowLocalnet(this.bridge)
       this.#active = true
     } catch (e) {
@@ -195,9 +202,7 @@ export class ContainerRoutes {
 
   async #run (op: '-I' | '-D', ip: string): Promise<void> {
     try {
-      await iptables(['-t', 'nat', op, 'PREROUTING', '-i', this.bridge, '-s', `${ip}/32`,
-        '-d', `${METADATA_ADDRESS}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', '80',
-        '-j', 'DNAT', '--to-destination', `127.0.0.1:${this.port}`])
+      await iptables(['-t', 'nat', op, 'PREROUTING', ...metadataRule(this.bridge, this.port, ip)])
     } catch (e) {
       this.log.warn({ err: { message: (e as Error).message }, ip }, 'cannot change the 169.254.170.2 route of a container')
     }
