@@ -68,6 +68,8 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
     iam: emulator.config.iam,
     region: emulator.config.region,
     accountId: emulator.config.accountId,
+    // ECS_EMULATOR_TIME_SCALE: AWS's delays (health checks, deregistration, grace, back-off) times this.
+    timeScale: emulator.serviceScheduler.scale,
     services: SERVICES.map(s => s.name)
   }))
 
@@ -117,6 +119,26 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
       stoppedReason: task.stoppedReason,
       stoppedBy: task.stoppedDecisionId === undefined ? undefined : emulator.decisions.get(task.stoppedDecisionId),
       decisions: emulator.decisions.query({ onBehalfOf: task.taskArn, limit: 100 })
+    }
+  })
+
+  // What a service went through: its events, each with the decision whose denial caused it,
+  // and every decision made on its behalf (the scheduler's calls as the service role).
+  app.get('/_emulator/services', async (req, reply) => {
+    const arn = (req.query as { arn?: string }).arn
+    const service = arn === undefined ? undefined : emulator.ecs.services.byArn(arn)
+    if (service === undefined) return reply.code(404).send({ message: 'No such service (give ?arn=SERVICE_ARN)' })
+    return {
+      serviceArn: service.serviceArn,
+      status: service.status,
+      roleArn: service.roleArn,
+      timeScale: emulator.serviceScheduler.scale,
+      events: service.events.map(e => ({
+        ...e,
+        createdAt: new Date(e.createdAt * 1000).toISOString(),
+        decision: e.decisionId === undefined ? undefined : emulator.decisions.get(e.decisionId)
+      })),
+      decisions: emulator.decisions.query({ onBehalfOf: service.serviceArn, limit: 100 })
     }
   })
 

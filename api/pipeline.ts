@@ -179,38 +179,8 @@ export class Pipeline {
 
   #context (caller: Caller, service: Service, operation: string, region: string, requestId: string,
     now: Date, sourceIp: string, endpoint: string): OperationContext & { authorized: boolean } {
-    const emulator = this.emulator
-    let log: Logger | undefined
-    const ctx = {
-      requestId, principal: caller.principal, account: caller.principal.account, region, now, sourceIp,
-      endpoint, emulator, authorized: false,
-      // A child logger costs a serialization of its bindings: made only when a handler logs.
-      get log (): Logger {
-        log ??= emulator.log.child({
-          [F.requestId]: requestId, [F.operation]: operation, [F.region]: region,
-          [F.principal]: caller.principal.arn
-        })
-        return log
-      },
-      authorize (checks: Check | Check[]): void {
-        ctx.authorized = true
-        for (const c of Array.isArray(checks) ? checks : [checks]) {
-          const verdict = emulator.authorizer.check(caller.principal, c.action, c.resource, c.context ?? {}, {
-            requestId, region, sourceIp, now, session: caller.session,
-            // A task's own sessions (execution role, task role) act for the task.
-            onBehalfOf: c.onBehalfOf ?? caller.session?.onBehalfOf
-          }, c.resourcePolicies)
-          if (!verdict.allowed) {
-            const [code, status] = ACCESS_DENIED[service.protocol]
-            const message = service.denialMessage?.(verdict.record) ?? verdict.record.message ?? ''
-            const error = new AwsError(code, message, status)
-            error.decisionId = verdict.record.id
-            throw error
-          }
-        }
-      }
-    }
-    return ctx
+    return operationContext(this.emulator, caller, service,
+      { operation, region, requestId, now, sourceIp, endpoint })
   }
 
   #notImplemented (service: Service, name: string): AwsError {
@@ -239,7 +209,58 @@ export class Pipeline {
   }
 }
 
-async function invoke (op: Operation, input: any, ctx: OperationContext & { authorized: boolean },
+export interface CallMeta {
+  operation: string
+  region: string
+  requestId: string
+  now: Date
+  sourceIp: string
+  endpoint: string
+}
+
+/**
+ * What a handler sees of one call: the caller, its scope, and `authorize`, which evaluates
+ * each check through the one authorizer (recording the decision) and throws the service's
+ * AccessDenied on the first denial. The pipeline makes one per request; the emulator's own
+ * callers (api/internal.ts) make one the same way.
+ */
+export function operationContext (emulator: Emulator, caller: Caller, service: Service,
+  m: CallMeta): OperationContext & { authorized: boolean } {
+  const { requestId, region, now, sourceIp } = m
+  let log: Logger | undefined
+  const ctx = {
+    requestId, principal: caller.principal, account: caller.principal.account, region, now, sourceIp,
+    endpoint: m.endpoint, emulator, authorized: false,
+    // A child logger costs a serialization of its bindings: made only when a handler logs.
+    get log (): Logger {
+      log ??= emulator.log.child({
+        [F.requestId]: requestId, [F.operation]: m.operation, [F.region]: region,
+        [F.principal]: caller.principal.arn
+      })
+      return log
+    },
+    authorize (checks: Check | Check[]): void {
+      ctx.authorized = true
+      for (const c of Array.isArray(checks) ? checks : [checks]) {
+        const verdict = emulator.authorizer.check(caller.principal, c.action, c.resource, c.context ?? {}, {
+          requestId, region, sourceIp, now, session: caller.session,
+          // A task's own sessions (execution role, task role) act for the task.
+          onBehalfOf: c.onBehalfOf ?? caller.session?.onBehalfOf
+        }, c.resourcePolicies)
+        if (!verdict.allowed) {
+          const [code, status] = ACCESS_DENIED[service.protocol]
+          const message = service.denialMessage?.(verdict.record) ?? verdict.record.message ?? ''
+          const error = new AwsError(code, message, status)
+          error.decisionId = verdict.record.id
+          throw error
+        }
+      }
+    }
+  }
+  return ctx
+}
+
+export async function invoke (op: Operation, input: any, ctx: OperationContext & { authorized: boolean },
   defaultAction: string): Promise<unknown> {
   if (op.authorize === undefined) ctx.authorize({ action: defaultAction, resource: '*' })
   else if (op.authorize !== 'handler') ctx.authorize(op.authorize(input, ctx))

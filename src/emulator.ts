@@ -20,6 +20,7 @@ import { SecretStore, secretsSchema } from '../store/secrets.js'
 import { ParameterStore, parametersSchema } from '../store/ssm.js'
 import { RepositoryStore, ecrSchema } from '../store/ecr.js'
 import { TaskStore, tasksSchema } from '../store/ecs/tasks.js'
+import { ServiceStore, servicesSchema } from '../store/ecs/services.js'
 import { Ec2Store, ec2Schema } from '../store/ec2.js'
 import { EfsStore, efsSchema } from '../store/efs.js'
 import { Elbv2Store, elbv2Schema } from '../store/elbv2.js'
@@ -28,6 +29,7 @@ import { EfsStorage } from './efs/storage.js'
 import { AcsHub } from './acs/hub.js'
 import { MetadataService } from './ec2/metadata.js'
 import { TaskLifecycle } from './ecs/task-lifecycle.js'
+import { ServiceScheduler } from './ecs/service-scheduler.js'
 import { ensureBuiltins } from './ec2/builtins.js'
 import type { AgentLauncher } from './ec2/instance.js'
 import { Identity } from './iam/identity.js'
@@ -35,7 +37,7 @@ import { Authorizer } from './iam/authorizer.js'
 
 const SCHEMAS = [decisionsSchema, stsSchema, tagsSchema, iamSchema, clustersSchema,
   taskDefinitionsSchema, containerInstancesSchema, accountSettingsSchema, logsSchema, secretsSchema,
-  parametersSchema, ecrSchema, tasksSchema, ec2Schema, efsSchema, elbv2Schema]
+  parametersSchema, ecrSchema, tasksSchema, ec2Schema, efsSchema, elbv2Schema, servicesSchema]
 
 export interface EcsStores {
   clusters: ClusterStore
@@ -43,6 +45,7 @@ export interface EcsStores {
   containerInstances: ContainerInstanceStore
   accountSettings: AccountSettingStore
   tasks: TaskStore
+  services: ServiceStore
 }
 
 export interface Ec2 {
@@ -76,6 +79,8 @@ export class Emulator {
   readonly loadBalancers: DataPlane
   readonly acs: AcsHub
   readonly taskLifecycle: TaskLifecycle
+  /** Keeps each service's tasks, registered with its load balancers (src/ecs/service-scheduler.ts). */
+  readonly serviceScheduler: ServiceScheduler
   readonly identity: Identity
   readonly authorizer: Authorizer
   readonly #sweeper: NodeJS.Timeout
@@ -92,7 +97,8 @@ export class Emulator {
       taskDefinitions: new TaskDefinitionStore(this.db),
       containerInstances: new ContainerInstanceStore(this.db),
       accountSettings: new AccountSettingStore(this.db),
-      tasks: new TaskStore(this.db)
+      tasks: new TaskStore(this.db),
+      services: new ServiceStore(this.db)
     }
     this.logs = new LogStore(this.db)
     this.secrets = new SecretStore(this.db)
@@ -107,6 +113,7 @@ export class Emulator {
     this.acs = new AcsHub(this)
     this.taskLifecycle = new TaskLifecycle(this)
     this.taskLifecycle.run()
+    this.serviceScheduler = new ServiceScheduler(this)
     ensureBuiltins(this)
     this.loadBalancers.start()
     this.#sweeper = setInterval(() => this.sessions.prune(Date.now() / 1000), 3_600_000).unref()
@@ -148,6 +155,7 @@ export class Emulator {
     this.loadBalancers.close()
     this.acs.close()
     this.taskLifecycle.close()
+    this.serviceScheduler.close()
     void this.ec2.metadata.close()
     this.decisions.flush()
     this.db.close()

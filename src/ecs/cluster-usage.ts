@@ -1,7 +1,7 @@
 /**
  * How much a cluster holds, for its counts in DescribeClusters and for DeleteCluster's
  * refusals. Each kind of resource adds its own count here: container instances, tasks
- * (runningTasksCount, pendingTasksCount) and, when they exist, services (activeServicesCount).
+ * (runningTasksCount, pendingTasksCount) and services (activeServicesCount).
  */
 import type { EcsStores } from '../emulator.js'
 import type { Scope } from './arns.js'
@@ -28,12 +28,19 @@ export function clusterUsage (ecs: EcsStores, scope: Scope, clusterName: string)
     pendingEC2TasksCount: total('pending', false),
     pendingFargateTasksCount: total('pending', true)
   }
-  // TODO(services): count active services here, and fill their STATISTICS.
+  const services = ecs.services.list(scope, clusterName)
+  const count = (status: string, fargate: boolean): number => services
+    .filter(s => s.status === status && (s.launchType === 'FARGATE' ||
+      (s.capacityProviderStrategy ?? []).length > 0) === fargate).length
+  counted.activeEC2ServiceCount = count('ACTIVE', false)
+  counted.activeFargateServiceCount = count('ACTIVE', true)
+  counted.drainingEC2ServiceCount = count('DRAINING', false)
+  counted.drainingFargateServiceCount = count('DRAINING', true)
   return {
     registeredContainerInstancesCount: registered,
     runningTasksCount: total('running'),
     pendingTasksCount: total('pending'),
-    activeServicesCount: 0,
+    activeServicesCount: services.filter(s => s.status === 'ACTIVE').length,
     statistics: STATISTICS.map(name => ({ name, value: String(counted[name] ?? 0) }))
   }
 }

@@ -239,7 +239,9 @@ export function advance (task: TaskRecord, now: Date): TaskRecord {
   const at = now.getTime() / 1000
   switch (task.lastStatus) {
     case 'ACTIVATING': return { ...task, lastStatus: 'RUNNING', version: task.version + 1 }
-    case 'DEACTIVATING': return { ...task, lastStatus: 'STOPPING', version: task.version + 1 }
+    case 'DEACTIVATING':
+      if (task.deactivateUntil !== undefined && task.deactivateUntil > now.getTime()) return task
+      return { ...task, lastStatus: 'STOPPING', version: task.version + 1 }
     case 'DEPROVISIONING': {
       const attachments = task.attachments.map(a => ({ ...a, status: 'DELETED' }))
       return { ...task, lastStatus: 'STOPPED', stoppedAt: at, attachments, version: task.version + 1 }

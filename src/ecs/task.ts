@@ -131,6 +131,11 @@ export interface TaskRecord extends Scope {
   stoppedReason?: string
   /** The decision-log entry whose denial stopped the task, when one did. */
   stoppedDecisionId?: string
+  /**
+   * A service's task stays DEACTIVATING until then (epoch ms) while its targets drain; the
+   * agent is told to stop it only after (src/ecs/task-lifecycle.ts).
+   */
+  deactivateUntil?: number
   /** Goes up by one with every change. */
   version: number
   /** Epoch seconds with milliseconds, as every ECS timestamp here. */
