@@ -22,6 +22,7 @@ const USAGE = `usage: ecs-emulator [up] [options]
   --iam enforce|soft    deny what AWS would deny (enforce)        ECS_EMULATOR_IAM
   --log-level L         pino level (info)                         ECS_EMULATOR_LOG_LEVEL
   --no-agent            start no agent (built-in, or RunInstances) ECS_EMULATOR_AGENT=false
+  --time-scale X        multiply AWS's delays by X (1)             ECS_EMULATOR_TIME_SCALE
 `
 
 /** Set by the launcher: the agent's stdin is a pipe from its parent, closed when that dies. */

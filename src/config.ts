@@ -23,6 +23,12 @@ export interface Config {
    * RunInstances starts an agent per instance; off with `--no-agent`.
    */
   readonly agent: boolean
+  /**
+   * Multiplies AWS's delays: health check intervals and timeouts, the deregistration delay,
+   * the health check grace period, the scheduler's back-off and retries (0.05: a 300 s
+   * deregistration delay lasts 15 s). 1 is AWS's own timing.
+   */
+  readonly timeScale: number
 }
 
 export const DEFAULTS: Config = Object.freeze({
@@ -35,7 +41,8 @@ export const DEFAULTS: Config = Object.freeze({
   iam: 'enforce',
   logLevel: 'info',
   decisionLogLimit: 200_000, // rows
-  agent: true
+  agent: true,
+  timeScale: 1
 })
 
 const FLAGS: Record<string, keyof Config> = {
@@ -47,7 +54,8 @@ const FLAGS: Record<string, keyof Config> = {
   '--auth': 'auth',
   '--iam': 'iam',
   '--log-level': 'logLevel',
-  '--decision-log-limit': 'decisionLogLimit'
+  '--decision-log-limit': 'decisionLogLimit',
+  '--time-scale': 'timeScale'
 }
 
 /** Flags that take no value, and the value they stand for. */
@@ -65,7 +73,8 @@ const ENV: Record<keyof Config, string> = {
   iam: 'ECS_EMULATOR_IAM',
   logLevel: 'ECS_EMULATOR_LOG_LEVEL',
   decisionLogLimit: 'ECS_EMULATOR_DECISION_LOG_LIMIT',
-  agent: 'ECS_EMULATOR_AGENT'
+  agent: 'ECS_EMULATOR_AGENT',
+  timeScale: 'ECS_EMULATOR_TIME_SCALE'
 }
 
 export class ConfigError extends Error {
@@ -106,6 +115,13 @@ function parse (raw: Partial<Record<keyof Config, string>>): Partial<Config> {
     out.decisionLogLimit = integer('decision-log-limit', raw.decisionLogLimit, 1000, 1e9)
   }
   if (raw.agent !== undefined) out.agent = bool('ECS_EMULATOR_AGENT', raw.agent)
+  if (raw.timeScale !== undefined) {
+    const scale = Number(raw.timeScale)
+    if (!Number.isFinite(scale) || scale <= 0 || scale > 1000) {
+      throw new ConfigError(`--time-scale must be a number above 0 (1 is AWS's timing), not '${raw.timeScale}'`)
+    }
+    out.timeScale = scale
+  }
   if (raw.auth !== undefined) oneOf('auth', raw.auth, ['strict', 'open'])
   if (raw.iam !== undefined) oneOf('iam', raw.iam, ['enforce', 'soft'])
   if (raw.accountId !== undefined && !/^\d{12}$/.test(raw.accountId)) {

@@ -109,11 +109,11 @@ export class Emulator {
     this.ec2 = { store: new Ec2Store(this.db), metadata: new MetadataService(this) }
     this.efs = { store: new EfsStore(this.db), storage: new EfsStorage(config.dataDir) }
     this.elbv2 = new Elbv2Store(this.db)
-    this.loadBalancers = new DataPlane(this.elbv2, log)
+    this.loadBalancers = new DataPlane(this.elbv2, log, { scale: config.timeScale })
     this.acs = new AcsHub(this)
     this.taskLifecycle = new TaskLifecycle(this)
     this.taskLifecycle.run()
-    this.serviceScheduler = new ServiceScheduler(this)
+    this.serviceScheduler = new ServiceScheduler(this, config.timeScale)
     ensureBuiltins(this)
     this.loadBalancers.start()
     this.#sweeper = setInterval(() => this.sessions.prune(Date.now() / 1000), 3_600_000).unref()

@@ -3,7 +3,6 @@
  * instances of the emulated EC2 in the group's VPC; ip targets addresses of the VPC or
  * private ones (src/elbv2/network.ts). Health is as src/elbv2/health.ts describes it.
  */
-import { timeScale } from '../../src/elbv2/dataplane/scale.js'
 import { operation, type OperationContext } from '../registry.js'
 import { describeHealth, stillDraining } from '../../src/elbv2/health.js'
 import { ipInRange, zoneOfIp } from '../../src/elbv2/network.js'
@@ -81,8 +80,8 @@ const DeregisterTargets = operation({
     if (missing.length > 0) throw elbv2Errors.notRegistered(missing.map(t => t.Id))
     const now = ctx.now.getTime()
     const inUse = groupUsers(ctx).has(input.TargetGroupArn)
-    // Scaled as every ELB delay is (ECS_EMULATOR_TIME_SCALE, src/elbv2/dataplane/scale.ts).
-    const delay = Number(tg.attributes['deregistration_delay.timeout_seconds'] ?? '300') * 1000 * timeScale()
+    // Scaled as every AWS delay is (the emulator's --time-scale, ECS_EMULATOR_TIME_SCALE).
+    const delay = Number(tg.attributes['deregistration_delay.timeout_seconds'] ?? '300') * 1000 * ctx.emulator.config.timeScale
     const leaving = tg.targets.filter(r => asked.some(t => samePlace(r, t)))
     const record: TargetGroupRecord = {
       ...tg,

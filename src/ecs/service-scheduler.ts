@@ -23,7 +23,6 @@ import { callAs } from '../../api/internal.js'
 import { elbv2 } from '../../api/elbv2/index.js'
 import type { SessionRecord } from '../../store/sts.js'
 import type { Emulator } from '../emulator.js'
-import { timeScale } from '../elbv2/dataplane/scale.js'
 import type { TargetGroupRecord } from '../elbv2/types.js'
 import { F } from '../log.js'
 import { assumeRoleAsService } from '../sts/sessions.js'
@@ -107,7 +106,7 @@ export class ServiceScheduler {
   #soon: NodeJS.Immediate | undefined
   #closed = false
 
-  constructor (private readonly emulator: Emulator, readonly scale: number = timeScale()) {
+  constructor (private readonly emulator: Emulator, readonly scale: number = 1) {
     this.#timer = setInterval(() => this.pass(), PASS_MS).unref()
   }
 

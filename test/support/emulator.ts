@@ -51,7 +51,7 @@ export interface StartOptions {
 }
 
 export async function startEmulator (overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestEmulator> {
-  const config = loadConfig([], {}, { port: 0, dataDir: ':memory:', logLevel: 'silent', ...overrides })
+  const config = loadConfig([], { ECS_EMULATOR_TIME_SCALE: process.env.ECS_EMULATOR_TIME_SCALE }, { port: 0, dataDir: ':memory:', logLevel: 'silent', ...overrides })
   const violations: string[] = []
   const server = await startServer(config, {
     log: options.logLines === undefined
