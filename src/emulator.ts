@@ -147,6 +147,7 @@ export class Emulator {
     this.ecs.tasks.clearCache()
     this.iam.clearCaches()
     this.efs.storage.clear()
+    this.serviceScheduler.clear()
     ensureBuiltins(this)
   }
 

@@ -149,6 +149,28 @@ export class ServiceScheduler {
     return result.session
   }
 
+  /**
+   * StopTask on a service's task: as ECS does, its targets are deregistered first and it stays
+   * DEACTIVATING for the deregistration delay before its agent is told. Undefined for a task of
+   * no live service, or one with nothing registered: StopTask stops those at once.
+   */
+  stopTask (task: TaskRecord, reason: string, now: Date): TaskRecord | undefined {
+    if (!task.group.startsWith('service:') || task.desiredStatus === 'STOPPED') return undefined
+    const service = this.emulator.ecs.services.get(task, task.cluster, task.group.slice('service:'.length))
+    if (service === undefined || service.status === 'INACTIVE' ||
+      !service.registered.some(r => r.taskArn === task.taskArn)) return undefined
+    const pass = new ServicePass(this, this.emulator, service, now)
+    const stopped = pass.stopByUser(task, reason)
+    pass.save()
+    return stopped
+  }
+
+  /** Forgets sessions and retry times: after a reset, nothing of them exists any more. */
+  clear (): void {
+    this.#sessions.clear()
+    this.retries.clear()
+  }
+
   close (): void {
     this.#closed = true
     clearInterval(this.#timer)
@@ -168,21 +190,33 @@ class ServicePass {
   constructor (readonly scheduler: ServiceScheduler, readonly emulator: Emulator,
     service: ServiceRecord, readonly now: Date) {
     this.#s = service
+    this.#before = JSON.stringify(service)
     this.#scope = { account: service.account, region: service.region }
     this.#tasks = emulator.ecs.tasks.list(this.#scope, service.cluster, { group: serviceGroup(service.serviceName) })
   }
 
+  readonly #before: string
+
   run (): void {
-    const before = JSON.stringify(this.#s)
     this.#noticeStopped()
     this.#registerRunning()
     this.#replaceUnhealthy()
     this.#roll()
     this.#settle()
     this.#s = { ...this.#s, tracked: this.#live().map(t => t.taskArn) }
-    if (JSON.stringify(this.#s) !== before) {
-      this.emulator.ecs.services.save({ ...this.#s, version: this.#s.version + 1 })
-    }
+    this.save()
+  }
+
+  /** Saves the service when the pass changed it. */
+  save (): void {
+    if (JSON.stringify(this.#s) === this.#before) return
+    this.emulator.ecs.services.save({ ...this.#s, version: this.#s.version + 1 })
+  }
+
+  /** The task stopped as its user asked, drained first (StopTask). */
+  stopByUser (task: TaskRecord, reason: string): TaskRecord {
+    this.#stop([task], reason, 'UserInitiated')
+    return this.#tasks.find(t => t.taskArn === task.taskArn) ?? task
   }
 
   // --- the tasks ------------------------------------------------------------------------------
@@ -441,7 +475,8 @@ class ServicePass {
    * Stops the tasks as ECS stops a service's tasks: their targets deregistered first, each
    * held DEACTIVATING for its groups' deregistration delay (scaled) before its agent is told.
    */
-  #stop (tasks: TaskRecord[], reason: string): void {
+  #stop (tasks: TaskRecord[], reason: string,
+    stopCode: 'ServiceSchedulerInitiated' | 'UserInitiated' = 'ServiceSchedulerInitiated'): void {
     if (tasks.length === 0) return
     const arns = new Set(tasks.map(t => t.taskArn))
     const leaving = this.#s.registered.filter(r => arns.has(r.taskArn))
@@ -459,7 +494,7 @@ class ServicePass {
     }
     for (const task of tasks) {
       const end = until.get(task.taskArn)
-      const asked = requestStop(task, 'ServiceSchedulerInitiated', reason, this.now)
+      const asked = requestStop(task, stopCode, reason, this.now)
       const started = task.lastStatus === 'RUNNING' || task.lastStatus === 'ACTIVATING'
       const next: TaskRecord = end !== undefined && started
         ? { ...asked, lastStatus: 'DEACTIVATING', deactivateUntil: end }
@@ -469,7 +504,9 @@ class ServicePass {
       const i = this.#tasks.findIndex(t => t.taskArn === task.taskArn)
       if (i >= 0) this.#tasks[i] = next
     }
-    this.#event(SERVICE_EVENTS.stopped(tasks.map(t => t.id)), { repeat: true })
+    if (stopCode === 'ServiceSchedulerInitiated') {
+      this.#event(SERVICE_EVENTS.stopped(tasks.map(t => t.id)), { repeat: true })
+    }
   }
 
   /** When the target's draining ends (epoch ms), as DeregisterTargets set it; none: gone at once. */
