@@ -107,7 +107,7 @@ const ListClusters = operation({
 
 const DeleteCluster = operation({
   authorize: 'handler',
-  notes: 'Refuses while container instances are ACTIVE or DRAINING and while tasks are not STOPPED; the services refusal applies once services are emulated.',
+  notes: 'Refuses while container instances are ACTIVE or DRAINING, while tasks are not STOPPED, and while services are ACTIVE.',
   handle (input: { cluster: string }, ctx) {
     const cluster = authorizeOn(ctx, 'ecs:DeleteCluster', input.cluster)
 

@@ -10,6 +10,7 @@ import { accountSettingOperations } from './account-settings.js'
 import { tagOperations } from './tags.js'
 import { capacityProviderOperations } from './capacity-providers.js'
 import { taskOperations } from './tasks.js'
+import { serviceOperations } from './services.js'
 
 export const ecs: Service = {
   name: 'ecs',
@@ -29,6 +30,7 @@ export const ecs: Service = {
     ...accountSettingOperations,
     ...tagOperations,
     ...capacityProviderOperations,
-    ...taskOperations
+    ...taskOperations,
+    ...serviceOperations
   }
 }

@@ -315,6 +315,11 @@ const ListTasks = operation({
     const ref = clusterRef(input.cluster, scopeOf(ctx))
     ctx.authorize(listCheck(ctx, ref, input.containerInstance))
     const cluster = activeCluster(ctx, ref)
+    const service = input.serviceName
+    if (service !== undefined &&
+      ctx.emulator.ecs.services.get(scopeOf(ctx), cluster.clusterName, service) === undefined) {
+      throw new AwsError('ServiceNotFoundException', 'Service not found.')
+    }
 
     // ECS never sets a desired status of PENDING: that filter matches nothing, as documented.
     const desired = input.desiredStatus ?? 'RUNNING'

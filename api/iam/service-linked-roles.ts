@@ -4,15 +4,13 @@
  */
 import { randomUUID } from 'node:crypto'
 import { operation, type Operation } from '../registry.js'
-import * as ids from '../../src/iam/ids.js'
+import { iamArn, serviceRolePath } from '../../src/iam/entities.js'
 import {
-  iamArn, serviceLinkedRoleSpec, serviceRolePath, serviceTrustPolicy
-} from '../../src/iam/entities.js'
-import type { StoredRole } from '../../store/iam.js'
+  createServiceLinkedRole, serviceLinkedRoleName
+} from '../../src/iam/service-linked-role.js'
 import {
-  authorizeCreate, invalidInput, isoNow, noSuchEntity, requireRole, store, wireRole
+  authorizeCreate, invalidInput, noSuchEntity, requireRole, store, wireRole
 } from './common.js'
-import { keepAwsCopy } from './attach.js'
 
 interface CreateServiceLinkedRoleRequest {
   AWSServiceName: string
@@ -26,35 +24,12 @@ const CreateServiceLinkedRole = operation({
     'spot, spotfleet and replication.ecr; others answer InvalidInput.',
   handle (input: CreateServiceLinkedRoleRequest, ctx) {
     const service = input.AWSServiceName
-    const spec = serviceLinkedRoleSpec(service)
-    const suffix = input.CustomSuffix === undefined ? '' : `_${input.CustomSuffix}`
-    const roleName = spec === undefined ? `AWSServiceRoleFor${service}` : spec.roleName + suffix
-    const path = serviceRolePath(service)
-    const arn = authorizeCreate(ctx, 'CreateServiceLinkedRole', 'role', path, roleName,
+    const roleName = serviceLinkedRoleName(service, input.CustomSuffix)
+    authorizeCreate(ctx, 'CreateServiceLinkedRole', 'role', serviceRolePath(service), roleName,
       { 'iam:AWSServiceName': service })
-    if (spec === undefined) {
-      // (unconfirmed) wording
-      throw invalidInput(`Service name ${service} is not recognized or does not support service-linked roles.`)
-    }
-    if (suffix !== '' && !spec.suffix) {
-      throw invalidInput(`Custom suffix is not allowed for ${service}`) // (unconfirmed) wording
-    }
-    const iam = store(ctx)
-    if (iam.role(ctx.account, roleName) !== undefined) {
-      throw invalidInput(`Service role name ${roleName} has been taken in this account, please try a different suffix.`)
-    }
-
-    const trust = serviceTrustPolicy(service)
-    const role: StoredRole = {
-      account: ctx.account, roleName, roleId: ids.uniqueId('AROA'), arn, path,
-      createDate: isoNow(ctx), assumeRolePolicyDocument: JSON.parse(trust),
-      assumeRolePolicyText: trust, maxSessionDuration: 3600,
-      description: input.Description ?? spec.description, tags: [], serviceLinked: service
-    }
-    keepAwsCopy(ctx, spec.policyArn)
-    iam.transaction(() => {
-      iam.putRole(role)
-      iam.attach(ctx.account, 'role', roleName, spec.policyArn)
+    const role = createServiceLinkedRole(store(ctx), {
+      account: ctx.account, service, customSuffix: input.CustomSuffix,
+      description: input.Description, now: ctx.now
     })
     return { Role: wireRole(role, 'created') }
   }

@@ -176,7 +176,8 @@ export function countsOf (tasks: TaskRecord[]): Counts {
 
 // --- the wire ---------------------------------------------------------------------------------
 
-const date = (seconds: number): Date => new Date(seconds * 1000)
+/** The JSON protocol carries timestamps as epoch seconds. */
+const date = (seconds: number): number => seconds
 
 /** The `Service` shape, with counts from the service's tasks that are not STOPPED. */
 export function toWireService (s: ServiceRecord, tasks: TaskRecord[],
