@@ -240,8 +240,9 @@ interface StopTaskRequest { cluster?: string, task: string, reason?: string }
 const StopTask = operation({
   authorize: 'handler',
   notes: 'A started task shows STOPPING (awsvpc: DEACTIVATING, then STOPPING) until the agent ' +
-    'reports STOPPED (awsvpc: DEPROVISIONING, then STOPPED). Those ECS moves through by itself ' +
-    'last a moment: none of their work (target groups, Cloud Map) is emulated yet.',
+    'reports STOPPED (awsvpc: DEPROVISIONING, then STOPPED). A service\'s task registered with ' +
+    'a target group is deregistered first and stays DEACTIVATING for the deregistration delay; ' +
+    'Cloud Map is not emulated.',
   handle (input: StopTaskRequest, ctx) {
     const ref = clusterRef(input.cluster, scopeOf(ctx))
     ctx.authorize(taskChecks(ctx, 'ecs:StopTask', ref, [input.task]))
@@ -251,6 +252,9 @@ const StopTask = operation({
 
     const given = input.reason ?? ''
     const reason = given === '' ? STOP_REASONS.user : given
+    // A service's task behind a load balancer is deregistered and drains before it stops.
+    const drained = ctx.emulator.serviceScheduler.stopTask(task, reason, ctx.now)
+    if (drained !== undefined) return { task: wire(ctx, drained, false) }
     const stopping = requestStop(task, 'UserInitiated', reason, ctx.now)
     if (stopping !== task) {
       commitTask(ctx.emulator, task, stopping, ctx.now)

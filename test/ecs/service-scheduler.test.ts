@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pino from 'pino'
 import {
   CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, DescribeTasksCommand,
-  ListTasksCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type ContainerDefinition,
+  ListTasksCommand, RegisterTaskDefinitionCommand, StopTaskCommand, UpdateServiceCommand, type ContainerDefinition,
   type Service
 } from '@aws-sdk/client-ecs'
 import { runAgent, type RunningAgent } from '../../agent/main.js'
@@ -120,6 +120,29 @@ describe.skipIf(!hasDocker)(`the service scheduler on the local Docker engine${D
     expect(tasks![0].startedBy).toMatch(/^ecs-svc\/\d{19}$/)
     await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'sick', desiredCount: 0 }))
   }, 90_000)
+
+  it('drains a service task that StopTask stops before its agent stops it, and replaces it', async () => {
+    const tg = await targetGroup('stopped', '/')
+    await elb('ModifyTargetGroupAttributes', { TargetGroupArn: tg, Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '60' }] })
+    const td = await revision('stopped', web('stopped'))
+    await t.ecs.send(new CreateServiceCommand({
+      cluster: CLUSTER, serviceName: 'stopped', taskDefinition: td, desiredCount: 1,
+      loadBalancers: [{ targetGroupArn: tg, containerName: 'web', containerPort: 8080 }]
+    }))
+    await eventually('stopped', s => messages(s)[0] === '(service stopped) has reached a steady state.', 'steady')
+    const { taskArns } = await t.ecs.send(new ListTasksCommand({ cluster: CLUSTER, serviceName: 'stopped' }))
+    const { task } = await t.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: taskArns![0], reason: 'drill' }))
+    expect(task).toMatchObject({ lastStatus: 'DEACTIVATING', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'drill' })
+    const health = await elb('DescribeTargetHealth', { TargetGroupArn: tg })
+    expect(members(health.TargetHealthDescriptions).map((d: any) => d.TargetHealth.State)).toContain('draining')
+    // 60 s at the scale of 0.02: the task stops after about 1.2 s, and a new one takes its place.
+    await until(async () => {
+      const { tasks } = await t.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [taskArns![0]] }))
+      return tasks![0].lastStatus === 'STOPPED'
+    }, () => 'the stopped task to reach STOPPED', 20_000)
+    await eventually('stopped', s => s.runningCount === 1 && messages(s).filter(m => m.startsWith('(service stopped) has started 1 tasks')).length === 2, 'a replacement')
+    await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'stopped', desiredCount: 0 }))
+  }, 60_000)
 
   it('rolls a failing deployment back when the circuit breaker trips', async () => {
     const good = await revision('breaker', web('good'))
