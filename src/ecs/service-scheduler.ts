@@ -458,6 +458,12 @@ class ServicePass {
       .filter(i => i.status === 'ACTIVE')
     const active = this.#active()
     const draining = this.#s.status === 'DRAINING'
+    // A daemon service's desired count is the number of instances it runs on.
+    const desiredCount = draining ? 0 : instances.length
+    if (this.#s.desiredCount !== desiredCount || primary.desiredCount !== desiredCount) {
+      this.#s = { ...this.#s, desiredCount }
+      this.#updateDeployment(primary.id, d => ({ ...d, desiredCount }))
+    }
     const keep = new Set<string>()
     for (const i of instances) {
       const here = active.filter(t => t.containerInstanceArn === i.containerInstanceArn && t.startedBy === primary.id)

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CreateClusterCommand, DescribeClustersCommand, ECSClient, RegisterTaskDefinitionCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs'
+import { CreateClusterCommand, CreateServiceCommand, DescribeClustersCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs'
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam'
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { ROOT, type Credentials } from '../support/emulator.js'
@@ -26,6 +26,7 @@ describe('state on disk', () => {
       const { ecs, iam } = clients(first.url)
       await ecs.send(new CreateClusterCommand({ clusterName: 'kept', tags: [{ key: 'team', value: 'a' }] }))
       await ecs.send(new RegisterTaskDefinitionCommand({ family: 'web', containerDefinitions: [{ name: 'web', image: 'nginx', memory: 128 }] }))
+      await ecs.send(new CreateServiceCommand({ cluster: 'kept', serviceName: 'web', taskDefinition: 'web', desiredCount: 0 }))
       await iam.send(new CreateRoleCommand({ RoleName: 'deployer', AssumeRolePolicyDocument: trustAccount() }))
       const ci = await userWithKey(iam, 'ci', allowPolicy('sts:AssumeRole'))
       const c = (await clients(first.url, ci).sts
@@ -42,6 +43,9 @@ describe('state on disk', () => {
       expect(described.clusters?.[0]).toMatchObject({ clusterName: 'kept', status: 'ACTIVE', tags: [{ key: 'team', value: 'a' }] })
       const td = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'web' }))
       expect(td.taskDefinition?.revision).toBe(1)
+      const { services } = await ecs.send(new DescribeServicesCommand({ cluster: 'kept', services: ['web'] }))
+      expect(services?.[0]).toMatchObject({ serviceName: 'web', status: 'ACTIVE', desiredCount: 0, taskDefinition: td.taskDefinition?.taskDefinitionArn })
+      expect(described.clusters?.[0].activeServicesCount).toBe(1)
       expect((await iam.send(new GetRoleCommand({ RoleName: 'deployer' }))).Role?.Arn).toBe('arn:aws:iam::000000000000:role/deployer')
       const me = await clients(second.url, session!).sts.send(new GetCallerIdentityCommand({}))
       expect(me.Arn).toBe('arn:aws:sts::000000000000:assumed-role/deployer/before')

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pino from 'pino'
 import {
-  CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, DescribeTasksCommand,
+  CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, DescribeTasksCommand,
   ListTasksCommand, RegisterTaskDefinitionCommand, StopTaskCommand, UpdateServiceCommand, type ContainerDefinition,
   type Service
 } from '@aws-sdk/client-ecs'
@@ -165,6 +165,18 @@ describe.skipIf(!hasDocker)(`the service scheduler on the local Docker engine${D
     expect(s.deployments![0]).toMatchObject({ status: 'PRIMARY', taskDefinition: good, rolloutState: 'COMPLETED', runningCount: 1 })
     await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'breaker', desiredCount: 0 }))
   }, 120_000)
+
+  it('runs one task of a DAEMON service on each instance, its desired count the number of instances', async () => {
+    const td = await revision('daemon', web('daemon'))
+    await t.ecs.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: 'daemon', taskDefinition: td, schedulingStrategy: 'DAEMON' }))
+    const s = await eventually('daemon', s => messages(s)[0] === '(service daemon) has reached a steady state.', 'steady')
+    expect(s).toMatchObject({ schedulingStrategy: 'DAEMON', desiredCount: 1, runningCount: 1, pendingCount: 0 })
+    expect(s.deploymentConfiguration).toMatchObject({ minimumHealthyPercent: 0, maximumPercent: 100 })
+    const { taskArns } = await t.ecs.send(new ListTasksCommand({ cluster: CLUSTER, serviceName: 'daemon' }))
+    expect(taskArns).toHaveLength(1)
+    await t.ecs.send(new DeleteServiceCommand({ cluster: CLUSTER, service: 'daemon' }))
+    await eventually('daemon', s => s.status === 'INACTIVE', 'INACTIVE once its task stopped', 30_000)
+  }, 60_000)
 
   it('says so when minimumHealthyPercent 100 and maximumPercent 100 leave no room to deploy', async () => {
     const one = await revision('stuck', web('one'))
