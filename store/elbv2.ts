@@ -78,6 +78,9 @@ export class Elbv2Store {
   readonly #put
   readonly #remove
   readonly #everyListener
+  readonly #changes
+  readonly #cached = new Map<string, unknown>()
+  #cachedAt = -1
   #seq = Date.now()
 
   constructor (readonly db: Db) {
@@ -93,6 +96,7 @@ export class Elbv2Store {
       VALUES (@arn, @account, @region, @kind, @parent, @seq, @doc)
       ON CONFLICT (arn) DO UPDATE SET doc = excluded.doc, parent = excluded.parent`)
     this.#remove = db.prepare('DELETE FROM elbv2_resources_v1 WHERE arn = ?')
+    this.#changes = db.prepare('SELECT total_changes()').pluck()
   }
 
   /** Runs `fn` in one transaction (synchronous: never await inside). */
@@ -127,6 +131,39 @@ export class Elbv2Store {
     return this.children<RuleRecord>(listenerArn, 'rule').map(r => r.rule).sort((a, b) => order(a) - order(b))
   }
 
+  /** `get` for the data plane, which repeats it on every request: frozen, shared, never edited. */
+  cachedGet<T extends Elbv2Resource> (kind: T['kind'], arn: string): T | undefined {
+    return this.#cache(`${kind}\0${arn}`, () => freeze(this.get<T>(kind, arn)))
+  }
+
+  /** `rulesOf` for the data plane: frozen, shared, never edited. */
+  cachedRulesOf (listenerArn: string): readonly Rule[] {
+    return this.#cache(`rules\0${listenerArn}`, () => Object.freeze(this.rulesOf(listenerArn)))
+  }
+
+  /** `health.get` for the data plane: frozen, shared, never edited. */
+  cachedHealth (targetGroupArn: string, target: TargetDescription): TargetHealth | undefined {
+    return this.#cache(`health\0${targetGroupArn}\0${target.Id}\0${target.Port ?? 0}`,
+      () => freeze(this.health.get(targetGroupArn, target)))
+  }
+
+  /**
+   * What was read since the last write to the database, by this store or any other
+   * (`Emulator.reset()` included): SQLite's `total_changes()` moves on every row written.
+   * Filled only outside transactions, so a rolled-back write cannot leave a stale entry.
+   */
+  #cache<T> (key: string, read: () => T): T {
+    const changes = this.#changes.get() as number
+    if (changes !== this.#cachedAt) {
+      this.#cached.clear()
+      this.#cachedAt = changes
+    }
+    if (this.#cached.has(key)) return this.#cached.get(key) as T
+    const value = read()
+    if (!this.db.inTransaction) this.#cached.set(key, value)
+    return value
+  }
+
   save (r: Elbv2Resource): void {
     this.#put.run({
       arn: arnOf(r), account: r.account, region: r.region, kind: r.kind, parent: parentOf(r),
@@ -138,6 +175,9 @@ export class Elbv2Store {
     this.#remove.run(arn)
   }
 }
+
+const freeze = <T>(value: T | undefined): T | undefined =>
+  value === undefined ? undefined : Object.freeze(value)
 
 export function arnOf (r: Elbv2Resource): string {
   switch (r.kind) {

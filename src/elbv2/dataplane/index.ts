@@ -118,7 +118,7 @@ export class DataPlane {
     const match = /^(.*?)(?::(\d+))?$/.exec(host)
     const name = (match?.[1] ?? '').toLowerCase()
     if (!name.endsWith('.elb.amazonaws.com')) return false
-    const mine = [...this.#served.values()].filter(s => this.store.get<LoadBalancerRecord>(
+    const mine = [...this.#served.values()].filter(s => this.store.cachedGet<LoadBalancerRecord>(
       'load-balancer', s.listener.listener.LoadBalancerArn)?.loadBalancer.DNSName.toLowerCase() === name)
     const port = Number(match?.[2] ?? '80')
     const served = mine.find(s => s.listener.listener.Port === port) ??

@@ -3,7 +3,8 @@
  * turns (round robin, fail-open over health), and the request goes on over a pooled keep-alive
  * connection with ALB's X-Forwarded-* and X-Amzn-Trace-Id headers. The load balancer's own
  * answers: 503 with no routable target, 502 when the target refuses or resets, 504 when it does
- * not answer within the idle timeout.
+ * not answer within the idle timeout. What it reads of the store (rules, groups, health) is
+ * kept until the next write to the database (`Elbv2Store.cached*`): a request reads no row.
  */
 import http from 'node:http'
 import { randomBytes } from 'node:crypto'
@@ -21,12 +22,12 @@ export class Forwarder {
 
   handle (listener: ListenerRecord, req: http.IncomingMessage, res: http.ServerResponse): void {
     const l = listener.listener
-    const url = new URL(req.url ?? '/', 'http://x')
+    const { path, query } = pathAndQuery(req.url ?? '/')
     const sourceIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')
-    const outcome = evaluateRules(this.store.rulesOf(l.ListenerArn) as EngineRule[], {
+    const outcome = evaluateRules(this.store.cachedRulesOf(l.ListenerArn) as EngineRule[], {
       method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.search.replace(/^\?/, ''),
+      path,
+      query,
       host: req.headers.host ?? '',
       headers: req.headers,
       sourceIp,
@@ -35,10 +36,10 @@ export class Forwarder {
     })
     if (outcome === undefined) return answer(res, ELB_503)
     if (outcome.kind === 'respond') return answer(res, outcome.response)
-    const tg = this.store.get<TargetGroupRecord>('target-group', outcome.targetGroupArn)
+    const tg = this.store.cachedGet<TargetGroupRecord>('target-group', outcome.targetGroupArn)
     const target = tg === undefined ? undefined : this.#next(tg)
     if (tg === undefined || target === undefined) return answer(res, ELB_503)
-    const lb = this.store.get<LoadBalancerRecord>('load-balancer', l.LoadBalancerArn)
+    const lb = this.store.cachedGet<LoadBalancerRecord>('load-balancer', l.LoadBalancerArn)
     const idle = Number(lb?.attributes['idle_timeout.timeout_seconds'] ?? '60') * 1000
     this.#forward(tg, target, req, res, { sourceIp, port: l.Port, idle })
   }
@@ -52,7 +53,7 @@ export class Forwarder {
   #next (tg: TargetGroupRecord): TargetDescription | undefined {
     const arn = tg.targetGroup.TargetGroupArn
     const state = (t: TargetDescription) => tg.targetGroup.HealthCheckEnabled
-      ? (this.store.health.get(arn, t)?.State ?? 'initial')
+      ? (this.store.cachedHealth(arn, t)?.State ?? 'initial')
       : 'healthy'
     const routable = failOpen(tg.targets, state)
     if (routable.length === 0) return undefined
@@ -117,7 +118,28 @@ export class Forwarder {
 /** `Root=1-<epoch seconds, 8 hex>-<24 hex>`, as ALB adds it. */
 export function traceId (now = Date.now()): string {
   const epoch = Math.floor(now / 1000).toString(16).padStart(8, '0')
-  return `Root=1-${epoch}-${randomBytes(12).toString('hex')}`
+  return `Root=1-${epoch}-${random.hex(12)}`
+}
+
+/** Random bytes drawn from a pool refilled 4 KiB at a time: one call each costs microseconds. */
+const random = {
+  pool: Buffer.alloc(0),
+  at: 0,
+  hex (bytes: number): string {
+    if (this.at + bytes > this.pool.length) { this.pool = randomBytes(4096); this.at = 0 }
+    return this.pool.toString('hex', this.at, this.at += bytes)
+  }
+}
+
+/** A request target with no character a URL would encode, `\`, dot segment nor `//` start. */
+const PLAIN_TARGET = /^(\/(?!\/)[\w\-.~/!$&()*+,;=:@]*)(?:\?([\w\-.~/%!$&()*+,;=:@?]*))?$/
+
+/** The path and query of a request target as `new URL` reads them; plain ones without one. */
+function pathAndQuery (target: string): { path: string, query: string } {
+  const plain = PLAIN_TARGET.exec(target)
+  if (plain !== null && !plain[1].includes('/.')) return { path: plain[1], query: plain[2] ?? '' }
+  const url = new URL(target, 'http://x')
+  return { path: url.pathname, query: url.search.replace(/^\?/, '') }
 }
 
 function stripHop (headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
