@@ -5,8 +5,8 @@
 // open-loop paced client that times each request from when it was due to be sent, not from
 // when it went out (so a stall counts against every request it delays: no coordinated
 // omission). Client, emulator and target are three processes sharing this host's cores; a
-// bare Node proxy (no rules, health or added headers) is measured too, as the floor of what
-// proxying in Node costs here. Errors: non-2xx, failed and timed-out (5 s) requests.
+// bare Node proxy (no rules, health or added headers) and a raw TCP relay (the least any Node
+// proxy can do) are measured too, as the floor of what proxying in Node costs here. Errors: non-2xx, failed and timed-out (5 s) requests.
 // Usage: npm run bench:alb [-- --seconds 3 --connections 16 --rate 1000 --paced-seconds 4 --only node]
 // (BENCH_NODE_FLAGS='--cpu-prof' profiles the emulator.)
 import { spawn } from 'node:child_process'
@@ -52,14 +52,49 @@ const NODE_TARGET = `require('http').createServer((req, res) => {
 const BARE_PROXY = `const http = require('http')
 const agent = new http.Agent({ keepAlive: true })
 const port = Number(process.argv[1])
+const host = process.argv[2]
 http.createServer((req, res) => {
   const headers = { ...req.headers }; delete headers.connection
-  const out = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent }, up => {
+  const out = http.request({ host, port, method: req.method, path: req.url, headers, agent }, up => {
     const h = { ...up.headers }; delete h.connection; delete h['keep-alive']
     res.writeHead(up.statusCode, up.statusMessage, h); up.pipe(res)
   })
   out.on('error', () => res.writeHead(502).end())
   req.pipe(out)
+}).listen(0, '127.0.0.1', function () { console.log('port ' + this.address().port) })`
+// And the least any proxy in Node can do: a raw TCP relay that reads each request head and
+// each response's Content-Length, adds one header and nothing else (GETs only, no chunked
+// bodies, an error just drops the connection): the ceiling of proxying in Node on this host.
+const RAW_PROXY = `const net = require('net')
+const port = Number(process.argv[1])
+const host = process.argv[2]
+const idle = []
+net.createServer(down => {
+  down.setNoDelay(true)
+  down.on('error', () => {})
+  let buf = ''
+  down.on('data', chunk => {
+    buf += chunk.toString('latin1')
+    for (let end; (end = buf.indexOf('\\r\\n\\r\\n')) >= 0;) {
+      const head = buf.slice(0, end)
+      buf = buf.slice(end + 4)
+      const up = idle.pop() ?? net.connect(port, host).setNoDelay(true).on('error', () => down.destroy())
+      let got = Buffer.alloc(0)
+      const onData = c => {
+        got = got.length === 0 ? c : Buffer.concat([got, c])
+        const at = got.indexOf('\\r\\n\\r\\n')
+        if (at < 0) return
+        const length = /content-length: *(\\d+)/i.exec(got.toString('latin1', 0, at))
+        const total = at + 4 + Number(length?.[1] ?? 0)
+        if (got.length < total) return
+        up.off('data', onData)
+        down.write(got.subarray(0, total))
+        if (/connection: *close/i.test(got.toString('latin1', 0, at))) up.destroy(); else idle.push(up)
+      }
+      up.on('data', onData)
+      up.write(head + '\\r\\nx-forwarded-for: 127.0.0.1\\r\\n\\r\\n')
+    }
+  })
 }).listen(0, '127.0.0.1', function () { console.log('port ' + this.address().port) })`
 const HTTPD_SCRIPT = 'mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www'
 
@@ -102,23 +137,26 @@ async function waitFor (what, probe, timeoutMs = 15_000) {
 
 const answers = url => async () => (await fetch(url)).ok
 
-/** busybox httpd in a container on a free loopback port; or why it cannot run. */
+/**
+ * busybox httpd in a container, reached at its address on the Docker bridge by every path
+ * (a published port would put docker-proxy in front of it); or why it cannot run.
+ */
 async function startHttpd () {
   try { await docker.ping() } catch (e) { return { skipped: `Docker is not available (${e.code ?? e.message})` } }
   try { await docker.getImage(IMAGE).inspect() } catch { return { skipped: `${IMAGE} is missing: run scripts/images.sh` } }
   container = await docker.createContainer({
-    Image: IMAGE, Cmd: ['sh', '-c', HTTPD_SCRIPT], Labels: LABEL, ExposedPorts: { '8080/tcp': {} },
-    HostConfig: { Memory: 32 * 1024 * 1024, PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } }
+    Image: IMAGE, Cmd: ['sh', '-c', HTTPD_SCRIPT], Labels: LABEL,
+    HostConfig: { Memory: 32 * 1024 * 1024 }
   })
   await container.start()
   const info = await container.inspect()
-  const port = Number(info.NetworkSettings.Ports['8080/tcp'][0].HostPort)
-  await waitFor('httpd to answer', answers(`http://127.0.0.1:${port}/`))
-  return { port }
+  const host = info.NetworkSettings.IPAddress
+  await waitFor('httpd to answer', answers(`http://${host}:8080/`))
+  return { host, port: 8080 }
 }
 
 /** A load balancer with one listener per target, each forwarding to an `ip` group of it. */
-async function listeners (url, ports) {
+async function listeners (url, ports, hosts) {
   const config = { endpoint: url, region: 'us-east-1', credentials: ROOT }
   const ec2 = new EC2Client(config)
   const elb = new ElasticLoadBalancingV2Client(config)
@@ -132,7 +170,7 @@ async function listeners (url, ports) {
     const tg = (await elb.send(new CreateTargetGroupCommand({
       Name: `bench-${name}`, Protocol: 'HTTP', Port: port, VpcId: vpc.VpcId, TargetType: 'ip', HealthCheckPath: '/'
     }))).TargetGroups[0]
-    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: tg.TargetGroupArn, Targets: [{ Id: '127.0.0.1', Port: port }] }))
+    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: tg.TargetGroupArn, Targets: [{ Id: hosts[name], Port: port }] }))
     const l = (await elb.send(new CreateListenerCommand({
       LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'HTTP', Port: listenerPort++,
       DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn }]
@@ -245,6 +283,7 @@ function report (scale, rows, skipped) {
     const direct = rows.find(r => r.target === target && r.path === 'direct')
     const via = rows.find(r => r.target === target && r.path === 'listener')
     const bare = rows.find(r => r.target === target && r.path === 'bare proxy')
+    const raw = rows.find(r => r.target === target && r.path === 'raw relay')
     if (direct === undefined || via === undefined) continue
     const ratio = via.rps / direct.rps
     const added = via.p50 - direct.p50
@@ -252,7 +291,8 @@ function report (scale, rows, skipped) {
     console.log(`${target}: listener/direct throughput ${ratio.toFixed(2)} (target ≥ 0.6 ${met(ratio >= 0.6)}); ` +
       `p50 added ${added.toFixed(2)} ms at ${RATE} req/s (target < 1 ms ${met(added < 1)}), ` +
       `p99 added ${(via.p99 - direct.p99).toFixed(2)} ms; ` +
-      `bare Node proxy/direct ${(bare.rps / direct.rps).toFixed(2)}, listener/bare proxy ${(via.rps / bare.rps).toFixed(2)}; ` +
+      `bare Node proxy/direct ${(bare.rps / direct.rps).toFixed(2)}, raw relay/direct ${(raw.rps / direct.rps).toFixed(2)}, ` +
+      `listener/bare proxy ${(via.rps / bare.rps).toFixed(2)}; ` +
       `proxy CPU per request: listener ${cost(via)} µs, bare proxy ${cost(bare)} µs`)
     if (direct.achieved < 0.95 * RATE || direct.bad > 0) {
       console.log(`${target}: direct, the target itself did not keep up with ${RATE} req/s ` +
@@ -293,17 +333,20 @@ try {
   const url = emulator.found
   await waitFor('the emulator', answers(`${url}/_emulator/health`))
   const { timeScale } = await (await fetch(`${url}/_emulator/listeners`)).json()
-  const targets = { node: { port: node.found, pid: node.pid } }
-  if (httpd.port !== undefined) targets.httpd = { port: httpd.port } // its CPU is not measured
-  const via = await listeners(url,
-    Object.fromEntries(Object.entries(targets).map(([name, t]) => [name, Number(t.port)])))
+  const targets = { node: { host: '127.0.0.1', port: node.found, pid: node.pid } }
+  if (httpd.port !== undefined) targets.httpd = { host: httpd.host, port: httpd.port } // its CPU is not measured
+  const entries = Object.entries(targets)
+  const via = await listeners(url, Object.fromEntries(entries.map(([name, t]) => [name, Number(t.port)])),
+    Object.fromEntries(entries.map(([name, t]) => [name, t.host])))
   const rows = []
-  for (const [target, t] of Object.entries(targets)) {
-    const bare = await start(['-e', BARE_PROXY, String(t.port)], port)
-    const at = p => `http://127.0.0.1:${p}/`
-    rows.push({ target, path: 'direct', ...await measure(at(t.port), { target: t.pid }) })
+  for (const [target, t] of entries) {
+    const bare = await start(['-e', BARE_PROXY, String(t.port), t.host], port)
+    const raw = await start(['-e', RAW_PROXY, String(t.port), t.host], port)
+    const at = (p, host = '127.0.0.1') => `http://${host}:${p}/`
+    rows.push({ target, path: 'direct', ...await measure(at(t.port, t.host), { target: t.pid }) })
     rows.push({ target, path: 'listener', ...await measure(at(via[target]), { proxy: emulator.pid, target: t.pid }) })
     rows.push({ target, path: 'bare proxy', ...await measure(at(bare.found), { proxy: bare.pid, target: t.pid }) })
+    rows.push({ target, path: 'raw relay', ...await measure(at(raw.found), { proxy: raw.pid, target: t.pid }) })
   }
   report(timeScale, rows, httpd.skipped)
 } finally {
