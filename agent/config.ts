@@ -100,6 +100,9 @@ export function loadAgentConfig (argv: readonly string[] = [], env: NodeJS.Proce
 
 function fromEnv (env: NodeJS.ProcessEnv): Raw {
   const raw: Raw = { values: {}, labels: [] }
+  // The emulator's own time scale, unless the agent's is set apart.
+  const shared = nonEmpty(env.ECS_EMULATOR_TIME_SCALE)
+  if (shared !== undefined) raw.values.timeScale = shared
   for (const key of Object.keys(ENV) as Key[]) {
     const value = nonEmpty(env[ENV[key]])
     if (value === undefined) continue
@@ -189,4 +192,5 @@ export const AGENT_USAGE = `usage: ecs-emulator agent [options]
   --instance-id i-...     the emulated EC2 instance to run as            ECS_EMULATOR_AGENT_INSTANCE_ID
   --log-level L           pino level (info)                              ECS_EMULATOR_AGENT_LOG_LEVEL
   --time-scale X          multiply back-offs and retry waits by X (1)    ECS_EMULATOR_AGENT_TIME_SCALE
+                          (else ECS_EMULATOR_TIME_SCALE, the emulator's)
 `

@@ -48,7 +48,13 @@ async function up (argv: string[]): Promise<void> {
   const server = await startServer(config)
   const { log } = server.emulator
   const launcher = config.agent
-    ? new AgentLauncher({ log, endpoint: server.url, dataDir: config.dataDir, logLevel: config.logLevel })
+    ? new AgentLauncher({
+      log, endpoint: server.url, dataDir: config.dataDir, logLevel: config.logLevel,
+      // The agents' back-offs follow the emulator's time scale, unless set for them alone.
+      extraArgs: config.timeScale === 1 || process.env.ECS_EMULATOR_AGENT_TIME_SCALE !== undefined
+        ? []
+        : ['--time-scale', String(config.timeScale)]
+    })
     : undefined
   if (launcher !== undefined) {
     server.emulator.ec2.launcher = launcher

@@ -138,6 +138,12 @@ describe('agent configuration', () => {
     expect(Object.isFrozen(c)).toBe(true)
   })
 
+  it('takes the emulator\'s ECS_EMULATOR_TIME_SCALE unless its own is set', () => {
+    expect(loadAgentConfig([], { ECS_EMULATOR_TIME_SCALE: '0.1' }).timeScale).toBe(0.1)
+    expect(loadAgentConfig([], { ECS_EMULATOR_TIME_SCALE: '0.1', ECS_EMULATOR_AGENT_TIME_SCALE: '0.5' }).timeScale).toBe(0.5)
+    expect(loadAgentConfig(['--time-scale', '2'], { ECS_EMULATOR_TIME_SCALE: '0.1' }).timeScale).toBe(2)
+  })
+
   it('refuses what it cannot use', () => {
     expect(() => loadAgentConfig(['--bogus'], {})).toThrow(new AgentConfigError('unknown option --bogus'))
     expect(() => loadAgentConfig(['--label', 'novalue'], {})).toThrow("--label must be key=value, not 'novalue'")
