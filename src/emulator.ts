@@ -24,7 +24,8 @@ import { ServiceStore, servicesSchema } from '../store/ecs/services.js'
 import { Ec2Store, ec2Schema } from '../store/ec2.js'
 import { EfsStore, efsSchema } from '../store/efs.js'
 import { Elbv2Store, elbv2Schema } from '../store/elbv2.js'
-import { DataPlane } from './elbv2/dataplane/index.js'
+import { CERTIFICATE_NAMES, DataPlane } from './elbv2/dataplane/index.js'
+import { storedCertificate } from './elbv2/dataplane/certificate.js'
 import { EfsStorage } from './efs/storage.js'
 import { AcsHub } from './acs/hub.js'
 import { MetadataService } from './ec2/metadata.js'
@@ -109,7 +110,10 @@ export class Emulator {
     this.ec2 = { store: new Ec2Store(this.db), metadata: new MetadataService(this) }
     this.efs = { store: new EfsStore(this.db), storage: new EfsStorage(config.dataDir) }
     this.elbv2 = new Elbv2Store(this.db)
-    this.loadBalancers = new DataPlane(this.elbv2, log, { scale: config.timeScale })
+    this.loadBalancers = new DataPlane(this.elbv2, log, {
+      scale: config.timeScale,
+      certificate: () => storedCertificate(config.dataDir, CERTIFICATE_NAMES)
+    })
     this.acs = new AcsHub(this)
     this.taskLifecycle = new TaskLifecycle(this)
     this.taskLifecycle.run()

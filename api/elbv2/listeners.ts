@@ -51,7 +51,7 @@ interface CreateListenerInput {
 
 const CreateListener = operation({
   authorize: 'handler',
-  notes: 'HTTP listeners (and TCP, UDP, TLS ones on network load balancers). HTTPS and TLS listeners are stored with the certificate ARNs given, unchecked (ACM is not emulated), and get no certificate from the emulator. Authenticate actions are refused.',
+  notes: 'HTTP and HTTPS listeners (and TCP, UDP, TLS ones on network load balancers, stored, not served). The certificate ARNs given are stored unchecked (ACM is not emulated): every HTTPS listener serves the emulator\'s own self-signed certificate for `*.REGION.elb.amazonaws.com` (`GET /_emulator/certificate`). Authenticate actions are refused.',
   handle (input: CreateListenerInput, ctx) {
     const lb = loadBalancer(ctx, input.LoadBalancerArn)
     checkTags(input.Tags)

@@ -1,4 +1,5 @@
 import http from 'node:http'
+import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useEmulator } from '../support/emulator.js'
@@ -120,6 +121,32 @@ describe('listener', () => {
     expect(seen['x-forwarded-proto']).toBe('http')
     expect(seen['x-forwarded-port']).toBe('80')
     expect(seen['x-amzn-trace-id']).toMatch(traceIdPattern)
+  })
+
+  it('serves HTTPS with the emulator\'s own certificate, valid for the load balancer\'s DNS name', async () => {
+    const a = await target('tls')
+    const tg = await targetGroup([a.port])
+    const lbArn = await loadBalancer()
+    const lb = members((await ok('DescribeLoadBalancers', { LoadBalancerArns: [lbArn] })).LoadBalancers)[0]
+    const l = members((await ok('CreateListener', {
+      LoadBalancerArn: lbArn, Protocol: 'HTTPS', Port: 443, DefaultActions: forward(tg),
+      Certificates: [{ CertificateArn: 'arn:aws:acm:us-east-1:000000000000:certificate/0f1e2d3c-0000-4000-8000-000000000000' }]
+    })).Listeners)[0]
+    const hostPort = await t.emu.emulator.loadBalancers.waitFor(l.ListenerArn)
+    await until(allIn(tg, 'healthy'))
+    const ca = await (await fetch(`${t.emu.url}/_emulator/certificate`)).text()
+    expect(ca).toMatch(/^-----BEGIN CERTIFICATE-----/)
+    const body = await new Promise<string>((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port: hostPort, path: '/secure', ca, servername: lb.DNSName, headers: { host: lb.DNSName } }, res => {
+        let text = ''
+        res.on('data', d => { text += String(d) })
+        res.on('end', () => resolve(text))
+      }).on('error', reject)
+    })
+    expect(body).toBe('tls /secure')
+    const seen = a.seen.at(-1)!
+    expect(seen['x-forwarded-proto']).toBe('https')
+    expect(seen['x-forwarded-port']).toBe('443')
   })
 
   it('follows a path rule to another group and answers a fixed response', async () => {

@@ -8,9 +8,11 @@
  * Health checks run for every group a listener forwards to (health.ts).
  */
 import http from 'node:http'
+import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Elbv2Store } from '../../../store/elbv2.js'
 import type { Action, ListenerRecord, LoadBalancerRecord, TargetGroupRecord } from '../types.js'
+import { certificateNames, selfSignedCertificate, type ServingCertificate } from './certificate.js'
 import { HealthChecker } from './health.js'
 import { Forwarder } from './proxy.js'
 import { timeScale } from './scale.js'
@@ -28,7 +30,7 @@ export interface ListenerMapping {
 
 interface Served {
   listener: ListenerRecord
-  server: http.Server
+  server: http.Server | https.Server
   hostPort?: number
 }
 
@@ -45,9 +47,13 @@ export class DataPlane {
   #timer?: NodeJS.Timeout
   #closed = false
 
+  readonly #makeCertificate: () => ServingCertificate
+  #certificate: ServingCertificate | undefined
+
   constructor (readonly store: Elbv2Store, readonly log?: DataPlaneLog,
-    options: { scale?: number, host?: string } = {}) {
+    options: { scale?: number, host?: string, certificate?: () => ServingCertificate } = {}) {
     this.scale = options.scale ?? timeScale()
+    this.#makeCertificate = options.certificate ?? (() => selfSignedCertificate(CERTIFICATE_NAMES))
     this.#forwarder = new Forwarder(store)
     this.#health = new HealthChecker(store, this.scale)
     this.host = options.host ?? '127.0.0.1'
@@ -137,9 +143,16 @@ export class DataPlane {
     this.#forwarder.close()
   }
 
+  /** The certificate every HTTPS listener serves (certificate.ts), made on first need. */
+  get certificate (): ServingCertificate {
+    this.#certificate ??= this.#makeCertificate()
+    return this.#certificate
+  }
+
   #open (l: ListenerRecord): void {
-    // (unconfirmed) HTTPS listeners are served as plain HTTP: no certificate is made yet.
-    const served: Served = { listener: l, server: http.createServer() }
+    // HTTPS listeners serve the emulator's own certificate, whatever ARNs they name (no ACM).
+    const server = l.listener.Protocol === 'HTTPS' ? https.createServer(this.certificate) : http.createServer()
+    const served: Served = { listener: l, server }
     served.server.on('request', (req, res) => this.#forwarder.handle(served.listener, req, res))
     this.#served.set(l.listener.ListenerArn, served)
     const bound = () => {
@@ -167,6 +180,15 @@ export class DataPlane {
     return [...arns].flatMap(arn => this.store.get<TargetGroupRecord>('target-group', arn) ?? [])
   }
 }
+
+/** The regions whose load balancer names the certificate covers: AWS's commercial ones. */
+export const CERTIFICATE_REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'af-south-1', 'ap-east-1',
+  'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3',
+  'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-7', 'ap-northeast-1', 'ap-northeast-2',
+  'ap-northeast-3', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2', 'eu-west-1',
+  'eu-west-2', 'eu-west-3', 'eu-south-1', 'eu-south-2', 'eu-north-1', 'il-central-1',
+  'me-south-1', 'me-central-1', 'mx-central-1', 'sa-east-1']
+export const CERTIFICATE_NAMES = certificateNames(CERTIFICATE_REGIONS)
 
 function forwarded (a: Action): string[] {
   if (a.Type !== 'forward') return []

@@ -22,6 +22,7 @@ export class Forwarder {
 
   handle (listener: ListenerRecord, req: http.IncomingMessage, res: http.ServerResponse): void {
     const l = listener.listener
+    const protocol = l.Protocol === 'HTTPS' ? 'https' : 'http'
     const { path, query } = pathAndQuery(req.url ?? '/')
     const sourceIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')
     const outcome = evaluateRules(this.store.cachedRulesOf(l.ListenerArn) as EngineRule[], {
@@ -31,7 +32,7 @@ export class Forwarder {
       host: req.headers.host ?? '',
       headers: req.headers,
       sourceIp,
-      protocol: 'http',
+      protocol,
       port: l.Port
     })
     if (outcome === undefined) return answer(res, ELB_503)
@@ -41,7 +42,7 @@ export class Forwarder {
     if (tg === undefined || target === undefined) return answer(res, ELB_503)
     const lb = this.store.cachedGet<LoadBalancerRecord>('load-balancer', l.LoadBalancerArn)
     const idle = Number(lb?.attributes['idle_timeout.timeout_seconds'] ?? '60') * 1000
-    this.#forward(tg, target, req, res, { sourceIp, port: l.Port, idle })
+    this.#forward(tg, target, req, res, { sourceIp, port: l.Port, idle, protocol })
   }
 
   close (): void {
@@ -74,14 +75,15 @@ export class Forwarder {
   }
 
   #forward (tg: TargetGroupRecord, target: TargetDescription, req: http.IncomingMessage,
-    res: http.ServerResponse, via: { sourceIp: string, port: number, idle: number }): void {
+    res: http.ServerResponse,
+    via: { sourceIp: string, port: number, idle: number, protocol: 'http' | 'https' }): void {
     const { host, port } = targetAddress(tg.targetGroup, target)
     // (unconfirmed) an address outside this host and its Docker bridges: as if it timed out.
     if (!reachable(host)) return answer(res, ELB_504)
     const headers = { ...req.headers }
     const before = headers['x-forwarded-for']
     headers['x-forwarded-for'] = before === undefined ? via.sourceIp : `${String(before)}, ${via.sourceIp}`
-    headers['x-forwarded-proto'] = 'http'
+    headers['x-forwarded-proto'] = via.protocol
     headers['x-forwarded-port'] = String(via.port)
     headers['x-amzn-trace-id'] ??= traceId()
     delete headers.connection
