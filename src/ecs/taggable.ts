@@ -1,7 +1,7 @@
 /**
  * Which ECS resources TagResource, UntagResource and ListTagsForResource accept, and how each
- * one's existence is checked: one row per resource type of the ARN. Services add their row
- * when they exist; a type without a row is an invalid ARN for tagging.
+ * one's existence is checked: one row per resource type of the ARN; a type without a row is
+ * an invalid ARN for tagging.
  */
 import type { Emulator } from '../emulator.js'
 import { parseArn, type Scope } from './arns.js'
@@ -39,6 +39,16 @@ export const TAGGABLE: Record<string, TaggableType> = {
     presence (e, scope, [cluster, id]) {
       if (e.ecs.clusters.get(scope, cluster) === undefined) return 'cluster-missing'
       return found(e.ecs.tasks.get(scope, cluster, id))
+    }
+  },
+  service: {
+    segments: 2,
+    shortSegments: 1,
+    presence (e, scope, [cluster, name]) {
+      if (e.ecs.clusters.get(scope, cluster) === undefined) return 'cluster-missing'
+      // (unconfirmed) that an INACTIVE service can no longer be tagged
+      const s = e.ecs.services.get(scope, cluster, name)
+      return found(s?.status === 'INACTIVE' ? undefined : s)
     }
   },
   'capacity-provider': {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
-  CreateClusterCommand, DescribeClustersCommand, ListTagsForResourceCommand,
+  CreateClusterCommand, CreateServiceCommand, DescribeClustersCommand, DescribeServicesCommand,
+  ListTagsForResourceCommand,
   RegisterContainerInstanceCommand, RegisterTaskDefinitionCommand, TagResourceCommand,
   UntagResourceCommand
 } from '@aws-sdk/client-ecs'
@@ -39,6 +40,19 @@ describe('TagResource', () => {
     }))
     await t.ecs.send(new TagResourceCommand({ resourceArn: taskDefinition!.taskDefinitionArn, tags: [{ key: 'app', value: 'web' }] }))
     expect(await tagsOf(taskDefinition!.taskDefinitionArn!)).toEqual([{ key: 'app', value: 'web' }])
+  })
+
+  it('tags a service, which DescribeServices then shows with include TAGS', async () => {
+    await t.ecs.send(new RegisterTaskDefinitionCommand({ family: 'svc', containerDefinitions: [{ name: 'app', image: 'nginx', memory: 128 }] }))
+    const { service } = await t.ecs.send(new CreateServiceCommand({ cluster: 'tagged', serviceName: 'svc', taskDefinition: 'svc', desiredCount: 0 }))
+    await t.ecs.send(new TagResourceCommand({ resourceArn: service!.serviceArn, tags: [{ key: 'tier', value: 'web' }] }))
+    expect(await tagsOf(service!.serviceArn!)).toEqual([{ key: 'tier', value: 'web' }])
+    const { services } = await t.ecs.send(new DescribeServicesCommand({ cluster: 'tagged', services: ['svc'], include: ['TAGS'] }))
+    expect(services![0].tags).toEqual([{ key: 'tier', value: 'web' }])
+    await t.ecs.send(new UntagResourceCommand({ resourceArn: service!.serviceArn, tagKeys: ['tier'] }))
+    expect(await tagsOf(service!.serviceArn!)).toEqual([])
+    const missing = await failure(t.ecs.send(new TagResourceCommand({ resourceArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/tagged/nope`, tags: [{ key: 'a', value: 'b' }] })))
+    expect(missing.name).toBe('ResourceNotFoundException')
   })
 
   it('authorizes with the tags it adds and the tags the resource has', async () => {
