@@ -43,7 +43,8 @@ export function callAs (emulator: Emulator, call: InternalCall): Record<string, 
 
   const ctx = operationContext(emulator, resolved.caller, service, {
     operation, region: call.region, requestId: randomUUID(), now, sourceIp: '127.0.0.1',
-    endpoint: `http://${emulator.config.host}:${emulator.config.port}`
+    endpoint: `http://${emulator.config.host}:${emulator.config.port}`,
+    credentials: { accessKeyId: call.session.accessKeyId, sessionToken: call.session.sessionToken }
   })
   const action = `${service.actionPrefix}:${operation}`
   if (op.authorize === undefined) ctx.authorize({ action, resource: '*' })

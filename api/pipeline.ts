@@ -101,7 +101,8 @@ export class Pipeline {
 
     // authorize and invoke
     const endpoint = `http://${header(req, 'host') ?? `${this.emulator.config.host}:${this.emulator.config.port}`}`
-    const ctx = this.#context(caller, service, name, region, requestId, now, req.sourceIp, endpoint)
+    const credentials = sig === undefined ? undefined : { accessKeyId: sig.accessKeyId, sessionToken: sig.sessionToken }
+    const ctx = this.#context(caller, service, name, region, requestId, now, req.sourceIp, endpoint, credentials)
     const output = await invoke(op, input, ctx, `${service.actionPrefix}:${name}`)
 
     // encode
@@ -178,9 +179,10 @@ export class Pipeline {
   }
 
   #context (caller: Caller, service: Service, operation: string, region: string, requestId: string,
-    now: Date, sourceIp: string, endpoint: string): OperationContext & { authorized: boolean } {
+    now: Date, sourceIp: string, endpoint: string,
+    credentials?: CallMeta['credentials']): OperationContext & { authorized: boolean } {
     return operationContext(this.emulator, caller, service,
-      { operation, region, requestId, now, sourceIp, endpoint })
+      { operation, region, requestId, now, sourceIp, endpoint, credentials })
   }
 
   #notImplemented (service: Service, name: string): AwsError {
@@ -216,6 +218,8 @@ export interface CallMeta {
   now: Date
   sourceIp: string
   endpoint: string
+  /** The key the request was signed with (none for an unsigned call under `--auth open`). */
+  credentials?: { accessKeyId: string, sessionToken?: string }
 }
 
 /**
@@ -230,7 +234,7 @@ export function operationContext (emulator: Emulator, caller: Caller, service: S
   let log: Logger | undefined
   const ctx = {
     requestId, principal: caller.principal, account: caller.principal.account, region, now, sourceIp,
-    endpoint: m.endpoint, emulator, authorized: false,
+    endpoint: m.endpoint, emulator, authorized: false, credentials: m.credentials,
     // A child logger costs a serialization of its bindings: made only when a handler logs.
     get log (): Logger {
       log ??= emulator.log.child({

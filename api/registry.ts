@@ -32,6 +32,8 @@ export interface OperationContext {
   readonly endpoint: string
   readonly log: Logger
   readonly emulator: Emulator
+  /** The key the request was signed with: what a token handed out is bound to (ECR's). */
+  readonly credentials?: { readonly accessKeyId: string, readonly sessionToken?: string }
   /** Evaluates each check (recording the decision) and throws AWS's AccessDenied on the first denial. */
   authorize (checks: Check | Check[]): void
 }
