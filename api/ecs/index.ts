@@ -10,6 +10,7 @@ import { accountSettingOperations } from './account-settings.js'
 import { tagOperations } from './tags.js'
 import { capacityProviderOperations } from './capacity-providers.js'
 import { taskOperations } from './tasks.js'
+import { serviceDeploymentOperations } from './service-deployments.js'
 import { serviceOperations } from './services.js'
 
 export const ecs: Service = {
@@ -31,6 +32,7 @@ export const ecs: Service = {
     ...tagOperations,
     ...capacityProviderOperations,
     ...taskOperations,
-    ...serviceOperations
+    ...serviceOperations,
+    ...serviceDeploymentOperations
   }
 }

@@ -27,6 +27,7 @@ import {
   type DeploymentConfiguration, type DeploymentRecord, type SchedulingStrategy,
   type ServiceLoadBalancer, type ServiceRecord
 } from '../../src/ecs/service.js'
+import { currentOf, withServiceDeployments } from '../../src/ecs/service-deployments.js'
 import {
   ECS_SERVICE_PRINCIPAL, ensureServiceLinkedRole, givenRoleArn, serviceRole
 } from '../../src/ecs/service-role.js'
@@ -85,12 +86,17 @@ const liveTasks = (ctx: OperationContext, s: ServiceRecord): TaskRecord[] =>
   ctx.emulator.ecs.tasks.list(scopeOf(ctx), s.cluster, { group: serviceGroup(s.serviceName) })
     .filter(t => t.lastStatus !== 'STOPPED')
 
-const wire = (ctx: OperationContext, s: ServiceRecord, withTags = false) =>
-  toWireService(s, liveTasks(ctx, s), withTags ? ctx.emulator.tags.list(s.serviceArn) : undefined)
+function wire (ctx: OperationContext, s: ServiceRecord, withTags = false): Record<string, unknown> {
+  const tasks = liveTasks(ctx, s)
+  return {
+    ...toWireService(s, tasks, withTags ? ctx.emulator.tags.list(s.serviceArn) : undefined),
+    ...currentOf(s, tasks)
+  }
+}
 
-/** Saves the service (its version bumped) and wakes the scheduler. */
+/** Saves the service (its version bumped, its service deployments brought along) and wakes the scheduler. */
 function commit (ctx: OperationContext, s: ServiceRecord, create = false): ServiceRecord {
-  const next = { ...s, version: create ? 1 : s.version + 1 }
+  const next = { ...withServiceDeployments(s, ctx.now), version: create ? 1 : s.version + 1 }
   if (create) services(ctx).create(next)
   else services(ctx).save(next)
   ctx.emulator.serviceScheduler.wake()
@@ -331,7 +337,7 @@ const CreateService = operation({
     if (tags.length > 0) ctx.emulator.tags.tag(serviceArn, tags)
     ctx.log.info({ [F.cluster]: cluster.clusterArn, service: serviceArn }, 'service created')
     // On AWS the first answer has no events and no tasks counted yet.
-    return { service: toWireService(created, [], tags.length > 0 ? tags : undefined) }
+    return { service: { ...toWireService(created, [], tags.length > 0 ? tags : undefined), ...currentOf(created, []) } }
   }
 })
 

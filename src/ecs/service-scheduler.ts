@@ -36,6 +36,7 @@ import {
   type DeploymentRecord, type RegisteredTarget, type ServiceLoadBalancer, type ServiceRecord
 } from './service.js'
 import { circuitBreakerThreshold, planRollout, type TaskView } from './service-rollout.js'
+import { updateServiceDeployment, withServiceDeployments } from './service-deployments.js'
 import { detailOf, type TaskRecord } from './task.js'
 import { resolveTaskDefinition, type TaskDefinition } from './task-definition.js'
 import { assumeTaskRoles } from './task-roles.js'
@@ -209,6 +210,7 @@ class ServicePass {
 
   /** Saves the service when the pass changed it. */
   save (): void {
+    this.#s = withServiceDeployments(this.#s, this.now)
     if (JSON.stringify(this.#s) === this.#before) return
     this.emulator.ecs.services.save({ ...this.#s, version: this.#s.version + 1 })
   }
@@ -634,6 +636,11 @@ class ServicePass {
     if (primary.rolloutState === 'IN_PROGRESS') {
       this.#updateDeployment(primary.id, d => ({ ...d, rolloutState: 'COMPLETED', rolloutStateReason: ROLLOUT.completed(d.id) }))
       this.#s = { ...this.#s, lastCompleted: this.#s.deployments[0] }
+      this.#s = updateServiceDeployment(this.#s, primary.id, this.now, h => ({
+        ...h,
+        status: h.status === 'ROLLBACK_IN_PROGRESS' ? 'ROLLBACK_SUCCESSFUL' : 'SUCCESSFUL',
+        finishedAt: this.now.getTime() / 1000
+      }))
       this.#event(SERVICE_EVENTS.completed(primary.id), { repeat: true })
     }
     if (!this.#s.steady) {
@@ -651,8 +658,19 @@ class ServicePass {
     this.#updateDeployment(primary.id, d => ({ ...d, rolloutState: 'FAILED', rolloutStateReason: ROLLOUT.circuitBreaker }))
     this.#event(SERVICE_EVENTS.failed(primary.id), { repeat: true })
     const good = this.#s.lastCompleted
-    if (!breaker.rollback || good === undefined || good.taskDefinition === primary.taskDefinition) return
+    const rolls = breaker.rollback && good !== undefined && good.taskDefinition !== primary.taskDefinition
+    // (unconfirmed) that a deployment the breaker fails without a rollback shows as STOPPED
+    this.#s = updateServiceDeployment(this.#s, primary.id, this.now, h => ({ ...h, tripped: true,
+      ...(rolls ? {} : { status: 'STOPPED' as const, statusReason: ROLLOUT.circuitBreaker, stoppedAt: this.now.getTime() / 1000 }) }))
+    if (!rolls) return
     const back = newDeployment({ ...this.#s, ...good, desiredCount: this.#s.desiredCount }, this.now)
+    this.#s = updateServiceDeployment(this.#s, primary.id, this.now, h => ({
+      ...h,
+      status: 'ROLLBACK_IN_PROGRESS',
+      statusReason: ROLLOUT.circuitBreaker,
+      deploymentIds: [...h.deploymentIds, back.id],
+      rollback: { reason: ROLLOUT.circuitBreaker, startedAt: this.now.getTime() / 1000, revisionId: good.id.replace(/^ecs-svc\//, '') }
+    }))
     this.#s = {
       ...this.#s,
       taskDefinition: good.taskDefinition,

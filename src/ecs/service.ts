@@ -11,6 +11,7 @@ import type { CapacityProviderStrategyItem } from './cluster.js'
 import type { PlacementConstraint, PlacementStrategy } from './placement.js'
 import type { NetworkConfiguration } from './run-task.js'
 import type { LaunchType, TaskRecord } from './task.js'
+import type { ServiceDeploymentRecord } from './service-deployments.js'
 
 export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE'
 export type SchedulingStrategy = 'REPLICA' | 'DAEMON'
@@ -113,6 +114,8 @@ export interface ServiceRecord extends Scope {
   tracked?: string[]
   /** The last deployment that completed: where the circuit breaker rolls back to. */
   lastCompleted?: DeploymentRecord
+  /** The service deployments, newest first (src/ecs/service-deployments.ts). */
+  serviceDeployments?: ServiceDeploymentRecord[]
   version: number
 }
 

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pino from 'pino'
 import {
-  CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, DescribeTasksCommand,
+  CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeServiceDeploymentsCommand,
+  DescribeServicesCommand, ListServiceDeploymentsCommand, DescribeTasksCommand,
   ListTasksCommand, RegisterTaskDefinitionCommand, StopTaskCommand, UpdateServiceCommand, type ContainerDefinition,
   type Service
 } from '@aws-sdk/client-ecs'
@@ -163,6 +164,15 @@ describe.skipIf(!hasDocker)(`the service scheduler on the local Docker engine${D
     expect(messages(s)).toContain(`(service breaker) rolling back to deployment ${goodDeployment}.`)
     expect(s.taskDefinition).toBe(good)
     expect(s.deployments![0]).toMatchObject({ status: 'PRIMARY', taskDefinition: good, rolloutState: 'COMPLETED', runningCount: 1 })
+    // The service deployment of the bad revision was rolled back to the good one's revision.
+    const { serviceDeployments: briefs } = await t.ecs.send(new ListServiceDeploymentsCommand({ cluster: CLUSTER, service: 'breaker' }))
+    expect(briefs!.map(b => b.status)).toEqual(['ROLLBACK_SUCCESSFUL', 'SUCCESSFUL'])
+    const { serviceDeployments } = await t.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: briefs!.map(b => b.serviceDeploymentArn!) }))
+    expect(serviceDeployments![0]).toMatchObject({
+      status: 'ROLLBACK_SUCCESSFUL', statusReason: 'ECS deployment circuit breaker: tasks failed to start.',
+      rollback: { reason: 'ECS deployment circuit breaker: tasks failed to start.', serviceRevisionArn: serviceDeployments![1].targetServiceRevision!.arn },
+      deploymentCircuitBreaker: { status: 'TRIGGERED', threshold: 3 }
+    })
     await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'breaker', desiredCount: 0 }))
   }, 120_000)
 
