@@ -51,7 +51,7 @@ interface CreateListenerInput {
 
 const CreateListener = operation({
   authorize: 'handler',
-  notes: 'HTTP and HTTPS listeners (and TCP, UDP, TLS ones on network load balancers, stored, not served). The certificate ARNs given are stored unchecked (ACM is not emulated): every HTTPS listener serves the emulator\'s own self-signed certificate for `*.REGION.elb.amazonaws.com` (`GET /_emulator/certificate`). Authenticate actions are refused.',
+  notes: 'Served: HTTP and HTTPS listeners of application load balancers, TCP and TLS listeners of network load balancers (each connection relayed whole to a target; UDP and TCP_UDP ones are stored, not served). The certificate ARNs given are stored unchecked (ACM is not emulated): every HTTPS and TLS listener serves the emulator\'s own self-signed certificate for `*.REGION.elb.amazonaws.com` (`GET /_emulator/certificate`). Authenticate actions are refused.',
   handle (input: CreateListenerInput, ctx) {
     const lb = loadBalancer(ctx, input.LoadBalancerArn)
     checkTags(input.Tags)

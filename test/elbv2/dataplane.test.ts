@@ -1,5 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
+import net from 'node:net'
+import tls from 'node:tls'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useEmulator } from '../support/emulator.js'
@@ -277,5 +279,57 @@ describe('matcher', () => {
   it('reads single codes, ranges and lists', () => {
     expect([matches('200', 200), matches('200', 201), matches('200-299', 204), matches('200,302', 302), matches('200,302', 301)])
       .toEqual([true, false, true, true, false])
+  })
+})
+
+describe('network load balancer', () => {
+  /** A TCP target that answers each connection's bytes upper-cased, prefixed with its name. */
+  async function echo (name: string): Promise<number> {
+    const server = net.createServer(socket => socket.on('data', d => socket.write(`${name}:${String(d).toUpperCase()}`)))
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    closers.push(() => server.close())
+    return (server.address() as AddressInfo).port
+  }
+
+  const exchange = (socket: net.Socket, text: string): Promise<string> => new Promise((resolve, reject) => {
+    socket.once('data', d => { resolve(String(d)); socket.end() })
+    socket.once('error', reject)
+    socket.write(text)
+  })
+
+  it('relays each TCP connection to a healthy target (TCP health checks), and terminates TLS with the emulator\'s certificate', async () => {
+    const [a, b] = [await echo('a'), await echo('b')]
+    const tg = members((await ok('CreateTargetGroup', {
+      Name: `nlb${++n}`, Protocol: 'TCP', Port: 80, VpcId: vpcId, TargetType: 'ip', HealthyThresholdCount: 2
+    })).TargetGroups)[0].TargetGroupArn
+    await ok('RegisterTargets', { TargetGroupArn: tg, Targets: [{ Id: '127.0.0.1', Port: a }, { Id: '127.0.0.1', Port: b }] })
+    const lb = members((await ok('CreateLoadBalancer', { Name: `nlb${++n}`, Type: 'network', Subnets: subnets })).LoadBalancers)[0]
+    const tcp = members((await ok('CreateListener', { LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'TCP', Port: 80, DefaultActions: forward(tg) })).Listeners)[0]
+    const tlsListener = members((await ok('CreateListener', {
+      LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'TLS', Port: 443, DefaultActions: forward(tg),
+      Certificates: [{ CertificateArn: 'arn:aws:acm:us-east-1:000000000000:certificate/0f1e2d3c-0000-4000-8000-000000000000' }]
+    })).Listeners)[0]
+    const tcpPort = await t.emu.emulator.loadBalancers.waitFor(tcp.ListenerArn)
+    const tlsPort = await t.emu.emulator.loadBalancers.waitFor(tlsListener.ListenerArn)
+    await until(allIn(tg, 'healthy'))
+
+    const answers = [] as string[]
+    for (let i = 0; i < 4; i++) answers.push(await exchange(net.connect(tcpPort!, '127.0.0.1'), 'ping'))
+    expect(answers.sort()).toEqual(['a:PING', 'a:PING', 'b:PING', 'b:PING'])
+
+    const ca = t.emu.emulator.loadBalancers.certificate.cert
+    const secure = tls.connect({ host: '127.0.0.1', port: tlsPort!, ca, servername: lb.DNSName })
+    await new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject))
+    expect(await exchange(secure, 'hello')).toMatch(/^[ab]:HELLO$/)
+  })
+
+  it('resets the connection when no target is registered', async () => {
+    const tg = members((await ok('CreateTargetGroup', { Name: `nlb${++n}`, Protocol: 'TCP', Port: 80, VpcId: vpcId, TargetType: 'ip' })).TargetGroups)[0].TargetGroupArn
+    const lb = members((await ok('CreateLoadBalancer', { Name: `nlb${++n}`, Type: 'network', Subnets: subnets })).LoadBalancers)[0]
+    const l = members((await ok('CreateListener', { LoadBalancerArn: lb.LoadBalancerArn, Protocol: 'TCP', Port: 81, DefaultActions: forward(tg) })).Listeners)[0]
+    const port = await t.emu.emulator.loadBalancers.waitFor(l.ListenerArn)
+    const socket = net.connect(port!, '127.0.0.1')
+    const error = await new Promise<NodeJS.ErrnoException>(resolve => socket.once('error', resolve))
+    expect(error.code).toBe('ECONNRESET')
   })
 })

@@ -8,6 +8,7 @@
  * `emulator.elbv2.health`, which DescribeTargetHealth reads.
  */
 import http from 'node:http'
+import net from 'node:net'
 import type { Elbv2Store } from '../../../store/elbv2.js'
 import type { TargetDescription, TargetGroup, TargetGroupRecord, TargetHealthState } from '../types.js'
 import { reachable, targetAddress } from './targets.js'
@@ -112,6 +113,7 @@ export function probe (tg: TargetGroup, target: TargetDescription, scale: number
     ? trafficPort
     : Number(tg.HealthCheckPort)
   const timeout = (tg.HealthCheckTimeoutSeconds ?? 5) * 1000 * scale
+  if (tg.HealthCheckProtocol === 'TCP') return connects(host, port, timeout)
   return new Promise(resolve => {
     const req = http.request({
       host, port, path: tg.HealthCheckPath ?? '/', method: 'GET', agent: false,
@@ -134,6 +136,20 @@ export function probe (tg: TargetGroup, target: TargetDescription, scale: number
     req.on('error', () =>
       resolve({ ok: false, reason: 'Target.FailedHealthChecks', description: 'Health checks failed' }))
     req.end()
+  })
+}
+
+/** NLB's TCP health check: the connection opens within the timeout. */
+function connects (host: string, port: number, timeout: number): Promise<Probe> {
+  return new Promise(resolve => {
+    const socket = net.connect(port, host)
+    socket.setTimeout(timeout, () => {
+      socket.destroy()
+      resolve({ ok: false, reason: 'Target.Timeout', description: 'Request timed out' })
+    })
+    socket.once('connect', () => { socket.destroy(); resolve({ ok: true }) })
+    socket.once('error', () =>
+      resolve({ ok: false, reason: 'Target.FailedHealthChecks', description: 'Health checks failed' }))
   })
 }
 

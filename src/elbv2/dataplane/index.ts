@@ -9,12 +9,15 @@
  */
 import http from 'node:http'
 import https from 'node:https'
+import net from 'node:net'
+import tls from 'node:tls'
 import type { AddressInfo } from 'node:net'
 import type { Elbv2Store } from '../../../store/elbv2.js'
 import type { Action, ListenerRecord, LoadBalancerRecord, TargetGroupRecord } from '../types.js'
 import { certificateNames, selfSignedCertificate, type ServingCertificate } from './certificate.js'
 import { HealthChecker } from './health.js'
 import { Forwarder } from './proxy.js'
+import { TcpForwarder } from './tcp.js'
 import { timeScale } from './scale.js'
 
 export interface ListenerMapping {
@@ -30,7 +33,7 @@ export interface ListenerMapping {
 
 interface Served {
   listener: ListenerRecord
-  server: http.Server | https.Server
+  server: http.Server | https.Server | net.Server
   hostPort?: number
 }
 
@@ -43,6 +46,7 @@ export class DataPlane {
   readonly host: string
   readonly #served = new Map<string, Served>()
   readonly #forwarder: Forwarder
+  readonly #tcp: TcpForwarder
   readonly #health: HealthChecker
   #timer?: NodeJS.Timeout
   #closed = false
@@ -55,6 +59,7 @@ export class DataPlane {
     this.scale = options.scale ?? timeScale()
     this.#makeCertificate = options.certificate ?? (() => selfSignedCertificate(CERTIFICATE_NAMES))
     this.#forwarder = new Forwarder(store)
+    this.#tcp = new TcpForwarder(store)
     this.#health = new HealthChecker(store, this.scale)
     this.host = options.host ?? '127.0.0.1'
   }
@@ -68,10 +73,10 @@ export class DataPlane {
   /** Opens sockets for new listeners, closes those of deleted ones, updates health checks. */
   sync (): void {
     if (this.#closed) return
-    const listeners = this.store.everyListener().filter(l => /^HTTPS?$/.test(l.listener.Protocol))
+    const listeners = this.store.everyListener().filter(l => SERVED.test(l.listener.Protocol))
     const arns = new Set(listeners.map(l => l.listener.ListenerArn))
     for (const [arn, s] of this.#served) {
-      if (!arns.has(arn)) { s.server.close(); s.server.closeAllConnections(); this.#served.delete(arn) }
+      if (!arns.has(arn)) { shut(s); this.#served.delete(arn) }
     }
     for (const l of listeners) {
       const served = this.#served.get(l.listener.ListenerArn)
@@ -124,7 +129,8 @@ export class DataPlane {
     const match = /^(.*?)(?::(\d+))?$/.exec(host)
     const name = (match?.[1] ?? '').toLowerCase()
     if (!name.endsWith('.elb.amazonaws.com')) return false
-    const mine = [...this.#served.values()].filter(s => this.store.cachedGet<LoadBalancerRecord>(
+    const mine = [...this.#served.values()].filter(s => /^HTTPS?$/.test(s.listener.listener.Protocol) &&
+      this.store.cachedGet<LoadBalancerRecord>(
       'load-balancer', s.listener.listener.LoadBalancerArn)?.loadBalancer.DNSName.toLowerCase() === name)
     const port = Number(match?.[2] ?? '80')
     const served = mine.find(s => s.listener.listener.Port === port) ??
@@ -138,7 +144,7 @@ export class DataPlane {
     this.#closed = true
     clearInterval(this.#timer)
     this.#health.close()
-    for (const s of this.#served.values()) { s.server.close(); s.server.closeAllConnections() }
+    for (const s of this.#served.values()) shut(s)
     this.#served.clear()
     this.#forwarder.close()
   }
@@ -150,10 +156,18 @@ export class DataPlane {
   }
 
   #open (l: ListenerRecord): void {
-    // HTTPS listeners serve the emulator's own certificate, whatever ARNs they name (no ACM).
-    const server = l.listener.Protocol === 'HTTPS' ? https.createServer(this.certificate) : http.createServer()
+    // HTTPS and TLS listeners serve the emulator's own certificate, whatever ARNs they name (no ACM).
+    const protocol = l.listener.Protocol
+    const relay = (socket: net.Socket) => this.#tcp.handle(served.listener, socket)
+    const server = protocol === 'HTTPS' ? https.createServer(this.certificate)
+      : protocol === 'HTTP' ? http.createServer()
+        : protocol === 'TLS' ? tls.createServer(this.certificate, relay)
+          : net.createServer(relay)
     const served: Served = { listener: l, server }
-    served.server.on('request', (req, res) => this.#forwarder.handle(served.listener, req, res))
+    if (protocol === 'HTTP' || protocol === 'HTTPS') {
+      server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) =>
+        this.#forwarder.handle(served.listener, req, res))
+    }
     this.#served.set(l.listener.ListenerArn, served)
     const bound = () => {
       if (this.#served.get(l.listener.ListenerArn) !== served) return
@@ -179,6 +193,14 @@ export class DataPlane {
     }
     return [...arns].flatMap(arn => this.store.get<TargetGroupRecord>('target-group', arn) ?? [])
   }
+}
+
+/** What the data plane serves: ALB's HTTP and HTTPS, NLB's TCP and TLS (not UDP, TCP_UDP). */
+const SERVED = /^(HTTPS?|TCP|TLS)$/
+
+function shut (s: Served): void {
+  s.server.close()
+  if ('closeAllConnections' in s.server) s.server.closeAllConnections()
 }
 
 /** The regions whose load balancer names the certificate covers: AWS's commercial ones. */
