@@ -9,16 +9,18 @@
 import http from 'node:http'
 import { randomBytes } from 'node:crypto'
 import type { Elbv2Store } from '../../../store/elbv2.js'
-import { ELB_502, ELB_503, ELB_504, evaluateRules, failOpen, type ElbResponse } from '../rules.js'
+import { ELB_502, ELB_503, ELB_504, evaluateRules, type ElbResponse } from '../rules.js'
 import type { Rule as EngineRule } from '../rules-types.js'
 import type { ListenerRecord, LoadBalancerRecord, TargetDescription, TargetGroupRecord } from '../types.js'
-import { reachable, targetAddress } from './targets.js'
+import { RoundRobin, reachable, targetAddress } from './targets.js'
 
 export class Forwarder {
   readonly #agents = new Map<string, http.Agent>()
-  readonly #turns = new Map<string, number>()
+  readonly #targets: RoundRobin
 
-  constructor (readonly store: Elbv2Store) {}
+  constructor (readonly store: Elbv2Store) {
+    this.#targets = new RoundRobin(store)
+  }
 
   handle (listener: ListenerRecord, req: http.IncomingMessage, res: http.ServerResponse): void {
     const l = listener.listener
@@ -38,7 +40,7 @@ export class Forwarder {
     if (outcome === undefined) return answer(res, ELB_503)
     if (outcome.kind === 'respond') return answer(res, outcome.response)
     const tg = this.store.cachedGet<TargetGroupRecord>('target-group', outcome.targetGroupArn)
-    const target = tg === undefined ? undefined : this.#next(tg)
+    const target = tg === undefined ? undefined : this.#targets.next(tg)
     if (tg === undefined || target === undefined) return answer(res, ELB_503)
     const lb = this.store.cachedGet<LoadBalancerRecord>('load-balancer', l.LoadBalancerArn)
     const idle = Number(lb?.attributes['idle_timeout.timeout_seconds'] ?? '60') * 1000
@@ -48,19 +50,6 @@ export class Forwarder {
   close (): void {
     for (const a of this.#agents.values()) a.destroy()
     this.#agents.clear()
-  }
-
-  /** The next routable target of the group, round robin. */
-  #next (tg: TargetGroupRecord): TargetDescription | undefined {
-    const arn = tg.targetGroup.TargetGroupArn
-    const state = (t: TargetDescription) => tg.targetGroup.HealthCheckEnabled
-      ? (this.store.cachedHealth(arn, t)?.State ?? 'initial')
-      : 'healthy'
-    const routable = failOpen(tg.targets, state)
-    if (routable.length === 0) return undefined
-    const turn = this.#turns.get(arn) ?? 0
-    this.#turns.set(arn, turn + 1)
-    return routable[turn % routable.length]
   }
 
   #agent (host: string, port: number): http.Agent {

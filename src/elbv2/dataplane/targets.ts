@@ -1,7 +1,31 @@
-/** Where the data plane reaches a target. */
+/** Where the data plane reaches a target, and which target takes the next request. */
 import { networkInterfaces } from 'node:os'
-import { cidrContains } from '../rules.js'
-import type { TargetDescription, TargetGroup } from '../types.js'
+import type { Elbv2Store } from '../../../store/elbv2.js'
+import { cidrContains, failOpen } from '../rules.js'
+import type { TargetDescription, TargetGroup, TargetGroupRecord } from '../types.js'
+
+/**
+ * Round robin over a group's routable targets: the healthy ones, else (failing open) the
+ * unhealthy ones; targets still `initial` take nothing while others are routable. A group with
+ * health checks off routes to every target.
+ */
+export class RoundRobin {
+  readonly #turns = new Map<string, number>()
+
+  constructor (readonly store: Elbv2Store) {}
+
+  next (tg: TargetGroupRecord): TargetDescription | undefined {
+    const arn = tg.targetGroup.TargetGroupArn
+    const state = (t: TargetDescription) => tg.targetGroup.HealthCheckEnabled
+      ? (this.store.cachedHealth(arn, t)?.State ?? 'initial')
+      : 'healthy'
+    const routable = failOpen(tg.targets, state)
+    if (routable.length === 0) return undefined
+    const turn = this.#turns.get(arn) ?? 0
+    this.#turns.set(arn, turn + 1)
+    return routable[turn % routable.length]
+  }
+}
 
 /**
  * `ip` targets at their address; `instance` targets on 127.0.0.1 (emulated instances are this

@@ -7,19 +7,20 @@
  */
 import net from 'node:net'
 import type { Elbv2Store } from '../../../store/elbv2.js'
-import { failOpen } from '../rules.js'
-import type { ListenerRecord, TargetDescription, TargetGroupRecord } from '../types.js'
-import { reachable, targetAddress } from './targets.js'
+import type { ListenerRecord, TargetGroupRecord } from '../types.js'
+import { RoundRobin, reachable, targetAddress } from './targets.js'
 
 export class TcpForwarder {
-  readonly #turns = new Map<string, number>()
+  readonly #targets: RoundRobin
 
-  constructor (readonly store: Elbv2Store) {}
+  constructor (readonly store: Elbv2Store) {
+    this.#targets = new RoundRobin(store)
+  }
 
   handle (listener: ListenerRecord, client: net.Socket): void {
     client.on('error', () => client.destroy())
     const tg = this.#group(listener)
-    const target = tg === undefined ? undefined : this.#next(tg)
+    const target = tg === undefined ? undefined : this.#targets.next(tg)
     const address = tg === undefined || target === undefined ? undefined : targetAddress(tg.targetGroup, target)
     if (address === undefined || !reachable(address.host)) {
       client.resetAndDestroy()
@@ -40,17 +41,5 @@ export class TcpForwarder {
     const action = listener.listener.DefaultActions.find(a => a.Type === 'forward')
     const arn = action?.TargetGroupArn ?? action?.ForwardConfig?.TargetGroups?.[0]?.TargetGroupArn
     return arn === undefined ? undefined : this.store.cachedGet<TargetGroupRecord>('target-group', arn)
-  }
-
-  #next (tg: TargetGroupRecord): TargetDescription | undefined {
-    const arn = tg.targetGroup.TargetGroupArn
-    const state = (t: TargetDescription) => tg.targetGroup.HealthCheckEnabled
-      ? (this.store.cachedHealth(arn, t)?.State ?? 'initial')
-      : 'healthy'
-    const routable = failOpen(tg.targets, state)
-    if (routable.length === 0) return undefined
-    const turn = this.#turns.get(arn) ?? 0
-    this.#turns.set(arn, turn + 1)
-    return routable[turn % routable.length]
   }
 }
