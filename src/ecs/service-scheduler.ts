@@ -14,8 +14,9 @@
  *
  * and writes the events in AWS's words (reference §6.4). ELBv2 is called in-process through
  * the same handlers and authorizer as a request (api/internal.ts), as the role ECS would use:
- * the service's `role`, else the service-linked role; so a role without
- * `elasticloadbalancing:RegisterTargets` shows as a denied decision and a service event.
+ * the service's `role`, else the service-linked role: RegisterTargets, DeregisterTargets, and
+ * DescribeTargetHealth polled for the groups' health; so a role without one of them shows as a
+ * denied decision and a service event.
  */
 import { randomUUID } from 'node:crypto'
 import { AwsError } from '../../api/errors.js'
@@ -45,6 +46,13 @@ import { commitTask, requestStop } from './task-state.js'
 const PASS_MS = 250
 /** (unconfirmed) how long ECS waits before it tries a refused ELBv2 call again. */
 const RETRY_MS = 10_000
+/** (unconfirmed) how often ECS reads a group's target health: every 10 s. */
+const HEALTH_POLL_MS = 10_000
+
+interface HealthDescription {
+  Target: { Id: string, Port?: number }
+  TargetHealth: { State?: string, Reason?: string, Description?: string }
+}
 /** The principal ECS assumes service roles as, and the session name it uses (reference §3.6). */
 export const ECS_SERVICE = 'ecs.amazonaws.com'
 export const SCHEDULER_SESSION = 'ecs-service-scheduler'
@@ -71,6 +79,8 @@ export const SERVICE_EVENTS = {
   draining: (n: number) => `has begun draining connections on ${n} tasks.`,
   registerFailed: (tg: string, error: string) =>
     `failed to register targets in (target-group ${tg}) with (error ${error})`,
+  describeFailed: (tg: string, error: string) =>
+    `failed to describe target health in (target-group ${tg}) with (error ${error})`,
   deregisterFailed: (tg: string, error: string) =>
     `failed to deregister targets in (target-group ${tg}) with (error ${error})`,
   unhealthyTask: (taskId: string, port: number, tg: string, reason: string) =>
@@ -103,6 +113,8 @@ export class ServiceScheduler {
   readonly #sessions = new Map<string, SessionRecord>()
   /** When a refused ELBv2 call of a service may be tried again (epoch ms), by service and call. */
   readonly retries = new Map<string, number>()
+  /** The last DescribeTargetHealth of each service and group, and when it was read. */
+  readonly healthPolls = new Map<string, { at: number, result: HealthDescription[] | undefined }>()
   readonly #timer: NodeJS.Timeout
   #soon: NodeJS.Immediate | undefined
   #closed = false
@@ -170,6 +182,7 @@ export class ServiceScheduler {
   clear (): void {
     this.#sessions.clear()
     this.retries.clear()
+    this.healthPolls.clear()
   }
 
   close (): void {
@@ -372,15 +385,59 @@ class ServicePass {
 
   // --- 3. health ------------------------------------------------------------------------------
 
-  /** What the load balancer last said of the task's target in the group, if anything. */
+  /**
+   * What the load balancer says of the task's target in the group, as the scheduler last read
+   * it with DescribeTargetHealth (`#groupHealth`); `initial` while it knows nothing.
+   */
   #targetHealth (task: TaskRecord, tgArn: string): { state: string, description?: string, port: number, id: string } | undefined {
     const r = this.#s.registered.find(x => x.taskArn === task.taskArn && x.targetGroupArn === tgArn)
     if (r === undefined) return undefined
-    const tg = this.emulator.elbv2.get<TargetGroupRecord>('target-group', tgArn)
+    const found = this.#groupHealth(tgArn)?.find(d => d.Target.Id === r.id && Number(d.Target.Port) === r.port)
+    const health = found?.TargetHealth
     // A group with health checks off has every target `unavailable`: ECS counts it healthy.
-    if (tg !== undefined && tg.targetGroup.HealthCheckEnabled === false) return { state: 'healthy', port: r.port, id: r.id }
-    const health = this.emulator.elbv2.health.get(tgArn, { Id: r.id, Port: r.port })
-    return { state: health?.State ?? 'initial', description: health?.Description, port: r.port, id: r.id }
+    const state = health?.State === 'unavailable' ? 'healthy' : health?.State ?? 'initial'
+    return { state, description: health?.Description, port: r.port, id: r.id }
+  }
+
+  readonly #health = new Map<string, HealthDescription[] | undefined>()
+
+  /**
+   * The group's targets as DescribeTargetHealth answers the service role, read at most every
+   * HEALTH_POLL_MS (scaled) per service and group; a refusal is a service event, and leaves the
+   * targets' health unknown (no task counts healthy, none is replaced for it).
+   */
+  #groupHealth (tgArn: string): HealthDescription[] | undefined {
+    if (this.#health.has(tgArn)) return this.#health.get(tgArn)
+    const key = `${this.#s.serviceArn}\0${tgArn}`
+    const polls = this.scheduler.healthPolls
+    const last = polls.get(key)
+    const every = Math.max(HEALTH_POLL_MS * this.scheduler.scale, PASS_MS)
+    let result = last?.result
+    if (last === undefined || last.at + every <= this.now.getTime()) {
+      result = this.#describeHealth(tgArn)
+      polls.set(key, { at: this.now.getTime(), result })
+    }
+    this.#health.set(tgArn, result)
+    return result
+  }
+
+  #describeHealth (tgArn: string): HealthDescription[] | undefined {
+    const session = this.scheduler.session(this.#s, this.now)
+    const failed = (message: string, decisionId?: string): undefined => {
+      this.#event(SERVICE_EVENTS.describeFailed(tgArn, message), { decisionId })
+      return undefined
+    }
+    if ('error' in session) return failed(session.error, session.decisionId)
+    try {
+      const out = callAs(this.emulator, {
+        service: elbv2, operation: 'DescribeTargetHealth', session, region: this.#s.region, now: this.now,
+        input: { TargetGroupArn: tgArn }
+      })
+      return out.TargetHealthDescriptions as HealthDescription[]
+    } catch (e) {
+      if (!(e instanceof AwsError)) throw e
+      return failed(e.message, e.decisionId)
+    }
   }
 
   /** RUNNING, its container health checks (if any) passing, healthy in every target group. */

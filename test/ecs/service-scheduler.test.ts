@@ -18,6 +18,8 @@ import { useEmulator } from '../support/emulator.js'
 import { dataDirs, until } from '../agent/fake-engine.js'
 import { ec2Ok, filters, items } from '../ec2/client.js'
 import { elbOk, members } from '../elbv2/client.js'
+import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam'
+import { ACCOUNT, policyDocument, trustService } from '../support/fixtures.js'
 
 process.env.ECS_EMULATOR_TIME_SCALE = '0.02'
 const CLUSTER = 'scheduler'
@@ -143,6 +145,29 @@ describe.skipIf(!hasDocker)(`the service scheduler on the local Docker engine${D
     }, () => 'the stopped task to reach STOPPED', 20_000)
     await eventually('stopped', s => s.runningCount === 1 && messages(s).filter(m => m.startsWith('(service stopped) has started 1 tasks')).length === 2, 'a replacement')
     await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'stopped', desiredCount: 0 }))
+  }, 60_000)
+
+  it('reads target health as the service role: without elasticloadbalancing:DescribeTargetHealth it says so and never counts a task healthy', async () => {
+    const tg = await targetGroup('blind', '/')
+    await t.iam.send(new CreateRoleCommand({ RoleName: 'blindServiceRole', AssumeRolePolicyDocument: trustService('ecs.amazonaws.com') }))
+    await t.iam.send(new PutRolePolicyCommand({
+      RoleName: 'blindServiceRole', PolicyName: 'no-health',
+      PolicyDocument: policyDocument({ Effect: 'Allow', Resource: '*', Action: [
+        'elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets',
+        'elasticloadbalancing:DescribeTargetGroups'
+      ] })
+    }))
+    const td = await revision('blind', web('blind'))
+    await t.ecs.send(new CreateServiceCommand({
+      cluster: CLUSTER, serviceName: 'blind', taskDefinition: td, desiredCount: 1, role: 'blindServiceRole',
+      loadBalancers: [{ targetGroupArn: tg, containerName: 'web', containerPort: 8080 }]
+    }))
+    const s = await eventually('blind', s => messages(s).some(m => m.includes('failed to describe target health')), 'the describe refusal')
+    const event = messages(s).find(m => m.includes('failed to describe target health'))!
+    expect(event).toContain(`(service blind) failed to describe target health in (target-group ${tg}) with (error User: arn:aws:sts::${ACCOUNT}:assumed-role/blindServiceRole/ecs-service-scheduler is not authorized to perform: elasticloadbalancing:DescribeTargetHealth`)
+    expect(messages(s).some(m => m.includes('steady state'))).toBe(false)
+    expect(s.deployments![0].rolloutState).toBe('IN_PROGRESS')
+    await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'blind', desiredCount: 0 }))
   }, 60_000)
 
   it('rolls a failing deployment back when the circuit breaker trips', async () => {
