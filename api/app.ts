@@ -70,6 +70,8 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
     accountId: emulator.config.accountId,
     // ECS_EMULATOR_TIME_SCALE: AWS's delays (health checks, deregistration, grace, back-off) times this.
     timeScale: emulator.serviceScheduler.scale,
+    // ECR's registry (Docker Registry HTTP API v2) on 127.0.0.1; null when it could not listen.
+    registryPort: (await emulator.registry.ready()) ?? null,
     services: SERVICES.map(s => s.name)
   }))
 

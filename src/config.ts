@@ -29,6 +29,11 @@ export interface Config {
    * deregistration delay lasts 15 s). 1 is AWS's own timing.
    */
   readonly timeScale: number
+  /**
+   * The port of the ECR registry (Docker Registry HTTP API v2) on 127.0.0.1; 0 takes a free one
+   * (`GET /_emulator/health` says which).
+   */
+  readonly registryPort: number
 }
 
 export const DEFAULTS: Config = Object.freeze({
@@ -42,7 +47,8 @@ export const DEFAULTS: Config = Object.freeze({
   logLevel: 'info',
   decisionLogLimit: 200_000, // rows
   agent: true,
-  timeScale: 1
+  timeScale: 1,
+  registryPort: 0
 })
 
 const FLAGS: Record<string, keyof Config> = {
@@ -55,7 +61,8 @@ const FLAGS: Record<string, keyof Config> = {
   '--iam': 'iam',
   '--log-level': 'logLevel',
   '--decision-log-limit': 'decisionLogLimit',
-  '--time-scale': 'timeScale'
+  '--time-scale': 'timeScale',
+  '--registry-port': 'registryPort'
 }
 
 /** Flags that take no value, and the value they stand for. */
@@ -74,7 +81,8 @@ const ENV: Record<keyof Config, string> = {
   logLevel: 'ECS_EMULATOR_LOG_LEVEL',
   decisionLogLimit: 'ECS_EMULATOR_DECISION_LOG_LIMIT',
   agent: 'ECS_EMULATOR_AGENT',
-  timeScale: 'ECS_EMULATOR_TIME_SCALE'
+  timeScale: 'ECS_EMULATOR_TIME_SCALE',
+  registryPort: 'ECS_EMULATOR_REGISTRY_PORT'
 }
 
 export class ConfigError extends Error {
@@ -111,6 +119,9 @@ export function loadConfig (
 function parse (raw: Partial<Record<keyof Config, string>>): Partial<Config> {
   const out: Record<string, unknown> = { ...raw }
   if (raw.port !== undefined) out.port = integer('port', raw.port, 0, 65535)
+  if (raw.registryPort !== undefined) {
+    out.registryPort = integer('registry-port', raw.registryPort, 0, 65535)
+  }
   if (raw.decisionLogLimit !== undefined) {
     out.decisionLogLimit = integer('decision-log-limit', raw.decisionLogLimit, 1000, 1e9)
   }

@@ -35,10 +35,13 @@ import { ensureBuiltins } from './ec2/builtins.js'
 import type { AgentLauncher } from './ec2/instance.js'
 import { Identity } from './iam/identity.js'
 import { Authorizer } from './iam/authorizer.js'
+import { ecrRegistrySchema } from '../store/ecr-registry.js'
+import { RegistryServer } from '../api/ecr-registry/server.js'
 
 const SCHEMAS = [decisionsSchema, stsSchema, tagsSchema, iamSchema, clustersSchema,
   taskDefinitionsSchema, containerInstancesSchema, accountSettingsSchema, logsSchema, secretsSchema,
-  parametersSchema, ecrSchema, tasksSchema, ec2Schema, efsSchema, elbv2Schema, servicesSchema]
+  parametersSchema, ecrSchema, tasksSchema, ec2Schema, efsSchema, elbv2Schema, servicesSchema,
+  ecrRegistrySchema]
 
 export interface EcsStores {
   clusters: ClusterStore
@@ -73,6 +76,8 @@ export class Emulator {
   readonly secrets: SecretStore
   readonly parameters: ParameterStore
   readonly repositories: RepositoryStore
+  /** ECR's registry: its own listener on 127.0.0.1 (api/ecr-registry), manifests, blobs. */
+  readonly registry: RegistryServer
   readonly ec2: Ec2
   readonly efs: Efs
   readonly elbv2: Elbv2Store
@@ -107,6 +112,7 @@ export class Emulator {
     this.repositories = new RepositoryStore(this.db)
     this.identity = new Identity(config, this.iam, this.sessions)
     this.authorizer = new Authorizer(this.iam, this.decisions, config.iam)
+    this.registry = new RegistryServer(this, config.registryPort)
     this.ec2 = { store: new Ec2Store(this.db), metadata: new MetadataService(this) }
     this.efs = { store: new EfsStore(this.db), storage: new EfsStorage(config.dataDir) }
     this.elbv2 = new Elbv2Store(this.db)
@@ -151,6 +157,7 @@ export class Emulator {
     this.ecs.tasks.clearCache()
     this.iam.clearCaches()
     this.efs.storage.clear()
+    this.registry.clear()
     this.serviceScheduler.clear()
     ensureBuiltins(this)
   }
@@ -159,6 +166,7 @@ export class Emulator {
     clearInterval(this.#sweeper)
     this.loadBalancers.close()
     this.acs.close()
+    this.registry.close()
     this.taskLifecycle.close()
     this.serviceScheduler.close()
     void this.ec2.metadata.close()

@@ -66,9 +66,10 @@ function repositoryCheck (ctx: OperationContext, action: string, registry: strin
 
 /**
  * Authorizes `action` on the repository `ref` names and returns it; RepositoryNotFoundException
- * after the check when there is none.
+ * after the check when there is none. The registry (api/ecr-registry) authorizes each request
+ * with it too.
  */
-function authorizeOn (ctx: OperationContext, action: string, ref: RepositoryRef,
+export function authorizeOn (ctx: OperationContext, action: string, ref: RepositoryRef,
   context: RequestContext = {}): RepositoryRecord {
   const registry = registryOf(ctx, ref.registryId)
   const repository = ctx.emulator.repositories.get(registry, ctx.region, ref.repositoryName)
@@ -279,11 +280,17 @@ const DeleteRepositoryPolicy = operation({
 })
 
 const GetAuthorizationToken = operation({
-  notes: '`registryIds` (deprecated) is ignored: one token for the caller\'s registry. The password is an opaque token kept with the caller\'s ARN for 12 hours.',
+  notes: '`registryIds` (deprecated) is ignored: one token for the caller\'s registry. The password is an opaque token kept with the caller\'s key for 12 hours; the registry (`GET /_emulator/health` `registryPort`) re-resolves that key on every request. `proxyEndpoint` still names AWS\'s host, not the emulator\'s registry.',
   handle (_input: { registryIds?: string[] }, ctx) {
     const now = seconds(ctx)
     const token = newAuthorizationToken(ctx.account, ctx.region, ctx.principal.arn, now)
     ctx.emulator.repositories.addToken(token, now)
+    // The registry's copy: bound to the key the call was signed with, re-resolved per request.
+    ctx.emulator.registry.store.addToken({
+      token: token.token, account: token.account, region: token.region,
+      accessKeyId: ctx.credentials?.accessKeyId, sessionToken: ctx.credentials?.sessionToken,
+      expiresAt: token.expiresAt
+    }, now)
     return {
       authorizationData: [{
         authorizationToken: encodeAuthorizationToken(token),

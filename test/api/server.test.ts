@@ -14,7 +14,8 @@ describe('GET /_emulator/health', () => {
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({
       status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), auth: 'strict', iam: 'enforce',
-      region: 'us-east-1', accountId: '000000000000', timeScale: 1, services: expect.arrayContaining(['ecs', 'iam', 'sts'])
+      region: 'us-east-1', accountId: '000000000000', timeScale: 1,
+      registryPort: t.emu.emulator.registry.port, services: expect.arrayContaining(['ecs', 'iam', 'sts'])
     })
   })
 })

@@ -1,0 +1,247 @@
+/**
+ * What ECR's registry keeps: each repository's manifests (the pushed bytes, by digest), its tags,
+ * which blobs it holds, and the key each registry password was issued to. The blob bytes are
+ * files on disk by digest (BlobFiles), written while they stream in and kept only once their
+ * digest checks.
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { Db, Schema } from './db.js'
+
+export const ecrRegistrySchema: Schema = {
+  name: 'ecr-registry',
+  sql: `CREATE TABLE ecr_registry_tokens_v1 (
+    token TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    access_key_id TEXT,
+    session_token TEXT,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE ecr_registry_blobs_v1 (
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    repository TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (account, region, repository, digest)
+  );
+  CREATE TABLE ecr_registry_manifests_v1 (
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    repository TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    pushed_at INTEGER NOT NULL,
+    PRIMARY KEY (account, region, repository, digest)
+  );
+  CREATE TABLE ecr_registry_tags_v1 (
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    repository TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    PRIMARY KEY (account, region, repository, tag)
+  );`
+}
+
+/** A registry password and the key (and session) GetAuthorizationToken was signed with. */
+export interface RegistryTokenRecord {
+  token: string
+  account: string
+  region: string
+  /** Absent for an unsigned call under `--auth open`. */
+  accessKeyId?: string
+  sessionToken?: string
+  /** Epoch seconds. */
+  expiresAt: number
+}
+
+/** One repository of one registry. */
+export interface RepositoryKey { account: string, region: string, repository: string }
+
+export interface StoredManifest {
+  digest: string
+  mediaType: string
+  bytes: Buffer
+  /** Epoch seconds. */
+  pushedAt: number
+}
+
+export class RegistryStore {
+  readonly #addToken
+  readonly #getToken
+  readonly #purgeTokens
+  readonly #addBlob
+  readonly #getBlob
+  readonly #putManifest
+  readonly #getManifest
+  readonly #putTag
+  readonly #getTag
+  readonly #tags
+  readonly #repositories
+
+  constructor (readonly db: Db) {
+    this.#addToken = db.prepare(`INSERT INTO ecr_registry_tokens_v1
+      (token, account, region, access_key_id, session_token, expires_at)
+      VALUES (@token, @account, @region, @accessKeyId, @sessionToken, @expiresAt)`)
+    this.#getToken = db.prepare(`SELECT token, account, region, access_key_id AS accessKeyId,
+      session_token AS sessionToken, expires_at AS expiresAt FROM ecr_registry_tokens_v1
+      WHERE token = ?`)
+    // Kept a day past expiry, so that an expired password is told apart from a wrong one.
+    this.#purgeTokens = db.prepare('DELETE FROM ecr_registry_tokens_v1 WHERE expires_at <= ?')
+    this.#addBlob = db.prepare(`INSERT OR IGNORE INTO ecr_registry_blobs_v1
+      (account, region, repository, digest, size) VALUES (?, ?, ?, ?, ?)`)
+    this.#getBlob = db.prepare(`SELECT size FROM ecr_registry_blobs_v1
+      WHERE account = ? AND region = ? AND repository = ? AND digest = ?`).pluck()
+    this.#putManifest = db.prepare(`INSERT OR IGNORE INTO ecr_registry_manifests_v1
+      (account, region, repository, digest, media_type, bytes, pushed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+    this.#getManifest = db.prepare(`SELECT digest, media_type AS mediaType, bytes,
+      pushed_at AS pushedAt FROM ecr_registry_manifests_v1
+      WHERE account = ? AND region = ? AND repository = ? AND digest = ?`)
+    this.#putTag = db.prepare(`INSERT OR REPLACE INTO ecr_registry_tags_v1
+      (account, region, repository, tag, digest) VALUES (?, ?, ?, ?, ?)`)
+    this.#getTag = db.prepare(`SELECT digest FROM ecr_registry_tags_v1
+      WHERE account = ? AND region = ? AND repository = ? AND tag = ?`).pluck()
+    this.#tags = db.prepare(`SELECT tag FROM ecr_registry_tags_v1
+      WHERE account = ? AND region = ? AND repository = ? ORDER BY tag`).pluck()
+    this.#repositories = db.prepare(`SELECT DISTINCT repository FROM ecr_registry_manifests_v1
+      WHERE account = ? AND region = ? ORDER BY repository`).pluck()
+  }
+
+  /** Keeps a new password, dropping those expired a day before `now` (epoch seconds). */
+  addToken (t: RegistryTokenRecord, now: number): void {
+    this.#purgeTokens.run(now - 86_400)
+    this.#addToken.run({ accessKeyId: null, sessionToken: null, ...t })
+  }
+
+  /** The password as issued, expired or not. */
+  token (token: string): RegistryTokenRecord | undefined {
+    const row = this.#getToken.get(token) as Record<string, unknown> | undefined
+    if (row === undefined) return undefined
+    const t = { ...row } as unknown as RegistryTokenRecord
+    if (row.accessKeyId === null) delete t.accessKeyId
+    if (row.sessionToken === null) delete t.sessionToken
+    return t
+  }
+
+  addBlob (r: RepositoryKey, digest: string, size: number): void {
+    this.#addBlob.run(r.account, r.region, r.repository, digest, size)
+  }
+
+  /** The size of a blob the repository holds. */
+  blobSize (r: RepositoryKey, digest: string): number | undefined {
+    return this.#getBlob.get(r.account, r.region, r.repository, digest) as number | undefined
+  }
+
+  manifest (r: RepositoryKey, digest: string): StoredManifest | undefined {
+    return this.#getManifest.get(r.account, r.region, r.repository, digest) as StoredManifest | undefined
+  }
+
+  /** The digest a tag names. */
+  tagged (r: RepositoryKey, tag: string): string | undefined {
+    return this.#getTag.get(r.account, r.region, r.repository, tag) as string | undefined
+  }
+
+  tags (r: RepositoryKey): string[] {
+    return this.#tags.all(r.account, r.region, r.repository) as string[]
+  }
+
+  /** The repositories of a registry that hold an image. */
+  repositories (account: string, region: string): string[] {
+    return this.#repositories.all(account, region) as string[]
+  }
+
+  /** Stores a manifest (the first bytes for a digest stay) and points `tag` at it. */
+  putManifest (r: RepositoryKey, m: StoredManifest, tag?: string): void {
+    this.db.transaction(() => {
+      this.#putManifest.run(r.account, r.region, r.repository, m.digest, m.mediaType, m.bytes, m.pushedAt)
+      if (tag !== undefined) this.#putTag.run(r.account, r.region, r.repository, tag, m.digest)
+    })()
+  }
+}
+
+/** An upload in progress: where its bytes go, how many came. */
+export interface UploadFile { path: string, size: number }
+
+/**
+ * Blob bytes by digest, `<dataDir>/ecr/blobs/sha256/<hex>` (a temporary directory for
+ * `:memory:`, removed on close); uploads under `<dataDir>/ecr/uploads/`.
+ */
+export class BlobFiles {
+  readonly root: string
+  readonly #temporary: boolean
+
+  constructor (dataDir: string) {
+    this.#temporary = dataDir === ':memory:'
+    this.root = this.#temporary
+      ? mkdtempSync(join(tmpdir(), 'ecs-emulator-ecr-'))
+      : resolve(dataDir, 'ecr')
+    mkdirSync(join(this.root, 'blobs', 'sha256'), { recursive: true })
+    mkdirSync(join(this.root, 'uploads'), { recursive: true })
+  }
+
+  /** The file of a verified blob, or undefined when there is none. */
+  blobPath (digest: string): string | undefined {
+    const m = /^sha256:([a-f0-9]{64})$/.exec(digest)
+    if (m === null) return undefined
+    const path = join(this.root, 'blobs', 'sha256', m[1])
+    try { statSync(path) } catch { return undefined }
+    return path
+  }
+
+  newUpload (): string {
+    const id = randomUUID()
+    writeFileSync(this.#uploadPath(id), '')
+    return id
+  }
+
+  uploadSize (id: string): number | undefined {
+    try { return statSync(this.#uploadPath(id)).size } catch { return undefined }
+  }
+
+  /** Appends a request body to an upload, streaming; the upload's new size. */
+  async append (id: string, body: Readable): Promise<number> {
+    await pipeline(body, createWriteStream(this.#uploadPath(id), { flags: 'a' }))
+    return statSync(this.#uploadPath(id)).size
+  }
+
+  /**
+   * Hashes the upload and, when it is `digest`, moves it to the blobs: its size; undefined
+   * (and the upload kept) when the bytes are another digest.
+   */
+  async commit (id: string, digest: string): Promise<number | undefined> {
+    const path = this.#uploadPath(id)
+    const hash = createHash('sha256')
+    await pipeline(createReadStream(path), hash)
+    if (`sha256:${hash.digest('hex')}` !== digest) return undefined
+    const size = statSync(path).size
+    renameSync(path, join(this.root, 'blobs', 'sha256', digest.slice('sha256:'.length)))
+    return size
+  }
+
+  abort (id: string): void {
+    rmSync(this.#uploadPath(id), { force: true })
+  }
+
+  /** Every blob (after a reset). */
+  clear (): void {
+    for (const dir of ['blobs', 'uploads']) rmSync(join(this.root, dir), { recursive: true, force: true })
+    mkdirSync(join(this.root, 'blobs', 'sha256'), { recursive: true })
+    mkdirSync(join(this.root, 'uploads'), { recursive: true })
+  }
+
+  close (): void {
+    if (this.#temporary) rmSync(this.root, { recursive: true, force: true })
+  }
+
+  #uploadPath (id: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error(`not an upload id: ${id}`)
+    return join(this.root, 'uploads', id)
+  }
+}
