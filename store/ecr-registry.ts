@@ -157,6 +157,25 @@ export class RegistryStore {
     return this.#repositories.all(account, region) as string[]
   }
 
+  /** How many images (manifests) the repository holds. */
+  imageCount (r: RepositoryKey): number {
+    return this.db.prepare(`SELECT COUNT(*) FROM ecr_registry_manifests_v1
+      WHERE account = ? AND region = ? AND repository = ?`).pluck().get(r.account, r.region, r.repository) as number
+  }
+
+  /**
+   * Forgets what the repository holds (its manifests, tags and blob links), as DeleteRepository
+   * deletes its images; the blob files stay for other repositories that link them.
+   */
+  forget (r: RepositoryKey): void {
+    this.db.transaction(() => {
+      for (const table of ['ecr_registry_tags_v1', 'ecr_registry_manifests_v1', 'ecr_registry_blobs_v1']) {
+        this.db.prepare(`DELETE FROM ${table} WHERE account = ? AND region = ? AND repository = ?`)
+          .run(r.account, r.region, r.repository)
+      }
+    })()
+  }
+
   /** Stores a manifest (the first bytes for a digest stay) and points `tag` at it. */
   putManifest (r: RepositoryKey, m: StoredManifest, tag?: string): void {
     this.db.transaction(() => {

@@ -61,7 +61,7 @@ export class RegistryServer {
       })
       this.#server.listen(port, '127.0.0.1', () => {
         this.#port = (this.#server.address() as AddressInfo).port
-        emulator.log.info({ url: this.url }, 'ECR registry listening')
+        emulator.log.info({ registry: this.url }, 'ECR registry listening')
         resolve(this.#port)
       })
     })

@@ -190,14 +190,17 @@ function tokenPosition (token: string): number {
 
 const DeleteRepository = operation({
   authorize: 'handler',
-  notes: 'A repository with local images fails with RepositoryNotEmptyException; with `force` it is deleted but its images stay in the local Docker engine (they are the images of a new repository of that name).',
+  notes: 'A repository with local or pushed images fails with RepositoryNotEmptyException; with `force` it is deleted with what was pushed to it, but its local images stay in the local Docker engine (they are the images of a new repository of that name).',
   async handle (input: RepositoryRef & { force?: boolean }, ctx) {
     const repository = authorizeOn(ctx, 'ecr:DeleteRepository', input)
     const images = await imagesOf(ctx, repository)
-    assertDeletable(repository, images.length, input.force === true)
+    const key = { account: repository.account, region: repository.region, repository: repository.repositoryName }
+    const pushed = ctx.emulator.registry.store.imageCount(key)
+    assertDeletable(repository, images.length + pushed, input.force === true)
     ctx.emulator.db.transaction(() => {
       ctx.emulator.repositories.remove(repository)
       ctx.emulator.tags.drop(arnOf(repository))
+      ctx.emulator.registry.store.forget(key)
     })()
     return { repository: wireRepository(repository) }
   }

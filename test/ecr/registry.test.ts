@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
-  CreateRepositoryCommand, GetAuthorizationTokenCommand, SetRepositoryPolicyCommand, type ECRClient
+  CreateRepositoryCommand, DeleteRepositoryCommand, GetAuthorizationTokenCommand, SetRepositoryPolicyCommand, type ECRClient
 } from '@aws-sdk/client-ecr'
 import { useEmulator } from '../support/emulator.js'
 import { ACCOUNT, allowPolicy, policyDocument, userWithKey } from '../support/fixtures.js'
@@ -220,6 +220,22 @@ describe('the ECR registry', () => {
     const res = await call('/v2/guarded-registry/manifests/latest')
     expect(res.status).toBe(403)
     expect(await res.json()).toEqual({ errors: [{ code: 'DENIED', message: `User: ${user('reg-puller')} is not authorized to perform: ecr:BatchGetImage on resource: ${arn('guarded-registry')} with an explicit deny in a resource-based policy` }] })
+  })
+
+  it('counts pushed images for DeleteRepository, and forgets them when it deletes with force', async () => {
+    await t.ecr.send(new CreateRepositoryCommand({ repositoryName: 'doomed' }))
+    const call = registry(await passwordOf(t.ecr))
+    const { manifest, layerDigest } = await image(call, 'doomed', 'doomed layer')
+    expect((await putManifest(call, 'doomed', 'v1', manifest)).status).toBe(201)
+    const refused = await t.ecr.send(new DeleteRepositoryCommand({ repositoryName: 'doomed' })).catch((e: Error) => e)
+    expect(refused).toMatchObject({ name: 'RepositoryNotEmptyException' })
+    await t.ecr.send(new DeleteRepositoryCommand({ repositoryName: 'doomed', force: true }))
+    await t.ecr.send(new CreateRepositoryCommand({ repositoryName: 'doomed' }))
+    const again = registry(await passwordOf(t.ecr))
+    const gone = await again('/v2/doomed/manifests/v1')
+    expect(gone.status).toBe(404)
+    expect(await codeOf(gone)).toBe('MANIFEST_UNKNOWN')
+    expect((await again(`/v2/doomed/blobs/${layerDigest}`, { method: 'HEAD' })).status).toBe(404)
   })
 
   it('lists the repositories in the catalogue', async () => {
