@@ -157,6 +157,17 @@ export class RegistryStore {
     return this.#repositories.all(account, region) as string[]
   }
 
+  /** Every manifest of the repository, oldest push first, with the tags that point at it. */
+  images (r: RepositoryKey): (StoredManifest & { tags: string[] })[] {
+    const manifests = this.db.prepare(`SELECT digest, media_type AS mediaType, bytes, pushed_at AS pushedAt
+      FROM ecr_registry_manifests_v1 WHERE account = ? AND region = ? AND repository = ?
+      ORDER BY pushed_at, digest`).all(r.account, r.region, r.repository) as StoredManifest[]
+    const tags = this.db.prepare(`SELECT tag, digest FROM ecr_registry_tags_v1
+      WHERE account = ? AND region = ? AND repository = ? ORDER BY tag`)
+      .all(r.account, r.region, r.repository) as { tag: string, digest: string }[]
+    return manifests.map(m => ({ ...m, tags: tags.filter(t => t.digest === m.digest).map(t => t.tag) }))
+  }
+
   /** How many images (manifests) the repository holds. */
   imageCount (r: RepositoryKey): number {
     return this.db.prepare(`SELECT COUNT(*) FROM ecr_registry_manifests_v1

@@ -19,6 +19,7 @@ import {
   withTagStatus, CONFIG_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, type ImageFailure, type Layer,
   type LayerFailure, type TagStatus
 } from '../../src/ecr/images.js'
+import { pushedImages } from '../../src/ecr/pushed-images.js'
 import { localImages, type RepositoryImage } from '../../src/ecr/local-images.js'
 import type { PolicyDocument, RequestContext } from '../../src/iam/policy.js'
 import type { WireTag } from '../../store/tags.js'
@@ -342,11 +343,14 @@ const ListTagsForResource = operation({
 
 // --- images -----------------------------------------------------------------------------------
 
-const LOCAL_IMAGES_NOTE = 'A repository\'s images are the local Docker engine\'s images tagged `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG` (read again at most once a second). An image\'s digest is its repository digest when Docker has one, else its image id (not a registry\'s manifest digest); `imagePushedAt` is when the image was built.'
+const LOCAL_IMAGES_NOTE = 'A repository\'s images are those pushed to the emulator\'s registry (their manifests, digests, sizes and push times as stored), and the local Docker engine\'s images tagged `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG` (read again at most once a second): a local image\'s digest is its repository digest when Docker has one, else its image id (not a registry\'s manifest digest), and its `imagePushedAt` is when it was built.'
 
-/** The images of a repository (its local Docker images). */
+/** The images of a repository: those pushed to the registry, then its local Docker images. */
 async function imagesOf (ctx: OperationContext, r: RepositoryRecord): Promise<RepositoryImage[]> {
-  return await localImages(ctx.emulator).list(repositoryUri(r.account, r.region, r.repositoryName))
+  const pushed = pushedImages(ctx.emulator.registry.store,
+    { account: r.account, region: r.region, repository: r.repositoryName })
+  const local = await localImages(ctx.emulator).list(repositoryUri(r.account, r.region, r.repositoryName))
+  return [...pushed, ...local.filter(l => !pushed.some(p => p.imageDigest === l.imageDigest))]
 }
 
 interface ImagesFilter { tagStatus?: TagStatus, imageStatus?: string }
@@ -384,8 +388,8 @@ function imageDetail (r: RepositoryRecord, i: RepositoryImage) {
     imageTags: i.imageTags.length > 0 ? i.imageTags : undefined,
     imageSizeInBytes: i.imageSizeInBytes,
     imagePushedAt: i.imagePushedAt,
-    imageManifestMediaType: MANIFEST_MEDIA_TYPE,
-    artifactMediaType: CONFIG_MEDIA_TYPE
+    imageManifestMediaType: i.pushed?.mediaType ?? MANIFEST_MEDIA_TYPE,
+    artifactMediaType: i.pushed === undefined ? CONFIG_MEDIA_TYPE : i.pushed.artifactMediaType
   }
 }
 
@@ -423,19 +427,18 @@ interface BatchGetImageRequest extends RepositoryRef {
 
 const BatchGetImage = operation({
   authorize: 'handler',
-  notes: `${LOCAL_IMAGES_NOTE} The manifest is made from the local image (its config and its uncompressed layer digests, sizes 0): Docker schema 2 only, so \`acceptedMediaTypes\` without \`${MANIFEST_MEDIA_TYPE}\` finds no image.`,
+  notes: `${LOCAL_IMAGES_NOTE} A pushed image's manifest is the one pushed, byte for byte; a local image's is made from it (its config and its uncompressed layer digests, sizes 0), Docker schema 2 only, so \`acceptedMediaTypes\` without \`${MANIFEST_MEDIA_TYPE}\` finds none.`,
   async handle (input: BatchGetImageRequest, ctx) {
     const repository = authorizeOn(ctx, 'ecr:BatchGetImage', input)
     const images = await imagesOf(ctx, repository)
 
-    const accepted = acceptsManifest(input.acceptedMediaTypes)
     const found: object[] = []
     const failures: ImageFailure[] = []
     for (const id of input.imageIds) {
       const match = findImage(images, id)
       if ('failure' in match) failures.push(imageFailure(id, match.failure))
       // (unconfirmed) the failure for an image in none of the accepted media types.
-      else if (!accepted) failures.push(imageFailure(id, 'ImageNotFound'))
+      else if (!acceptsManifest(input.acceptedMediaTypes, match.image.pushed?.mediaType)) failures.push(imageFailure(id, 'ImageNotFound'))
       else found.push(wireImage(repository, id, match.image))
     }
     return { images: found, failures }
@@ -449,8 +452,8 @@ function wireImage (r: RepositoryRecord, id: ImageIdentifier, image: RepositoryI
     repositoryName: r.repositoryName,
     // (unconfirmed) an image asked for by digest alone is answered with the digest alone.
     imageId: { imageDigest: image.imageDigest, imageTag: id.imageTag },
-    imageManifest: manifestOf(image),
-    imageManifestMediaType: MANIFEST_MEDIA_TYPE
+    imageManifest: image.pushed?.manifest ?? manifestOf(image),
+    imageManifestMediaType: image.pushed?.mediaType ?? MANIFEST_MEDIA_TYPE
   }
 }
 

@@ -91,16 +91,20 @@ export function manifestOf (image: RepositoryImage): string {
   return JSON.stringify(manifest, null, 3)
 }
 
-/** Whether a BatchGetImage `acceptedMediaTypes` takes the manifests this repository has. */
-export const acceptsManifest = (accepted: string[] | undefined): boolean =>
-  accepted === undefined || accepted.includes(MANIFEST_MEDIA_TYPE)
+/** Whether a BatchGetImage `acceptedMediaTypes` takes an image's manifest (Docker schema 2 for a local one). */
+export const acceptsManifest = (accepted: string[] | undefined, mediaType = MANIFEST_MEDIA_TYPE): boolean =>
+  accepted === undefined || accepted.includes(mediaType)
 
-/** Every blob a pull may ask for by digest (configs and layers), with its media type. */
-export function blobsOf (images: RepositoryImage[]): Map<string, string> {
-  const blobs = new Map<string, string>()
+/** Every blob a pull may ask for by digest (configs and layers), with its media type and size. */
+export function blobsOf (images: RepositoryImage[]): Map<string, { mediaType: string, size: number }> {
+  const blobs = new Map<string, { mediaType: string, size: number }>()
   for (const image of images) {
-    blobs.set(image.configDigest, CONFIG_MEDIA_TYPE)
-    for (const layer of image.layers) blobs.set(layer, LAYER_MEDIA_TYPE)
+    if (image.pushed !== undefined) {
+      for (const [digest, blob] of image.pushed.blobs) blobs.set(digest, blob)
+      continue
+    }
+    blobs.set(image.configDigest, { mediaType: CONFIG_MEDIA_TYPE, size: 0 })
+    for (const layer of image.layers) blobs.set(layer, { mediaType: LAYER_MEDIA_TYPE, size: 0 })
   }
   return blobs
 }
@@ -124,16 +128,16 @@ export interface LayerFailure {
  * BatchCheckLayerAvailability's view of one digest. A well-formed digest the repository lacks
  * is a layer UNAVAILABLE, as ECR answers a layer not pushed yet; an empty digest is
  * MissingLayerDigest and a malformed one InvalidLayerDigest. (unconfirmed) both reasons'
- * wording, and that a layer's size is 0 here where ECR gives the blob's.
+ * wording. A pushed blob has its size; a local image's (made up from Docker) 0.
  */
-export function layerAvailability (blobs: Map<string, string>, layerDigest: string):
+export function layerAvailability (blobs: Map<string, { mediaType: string, size: number }>, layerDigest: string):
 { layer: Layer } | { failure: LayerFailure } {
   const failure = (failureCode: LayerFailureCode, failureReason: string) =>
     ({ failure: { layerDigest, failureCode, failureReason } })
   if (layerDigest === '') return failure('MissingLayerDigest', 'Layer digest cannot be null or empty')
   if (!isDigest(layerDigest)) return failure('InvalidLayerDigest', `Invalid layer digest: ${layerDigest}`)
 
-  const mediaType = blobs.get(layerDigest)
-  if (mediaType === undefined) return { layer: { layerDigest, layerAvailability: 'UNAVAILABLE' } }
-  return { layer: { layerDigest, layerAvailability: 'AVAILABLE', layerSize: 0, mediaType } }
+  const blob = blobs.get(layerDigest)
+  if (blob === undefined) return { layer: { layerDigest, layerAvailability: 'UNAVAILABLE' } }
+  return { layer: { layerDigest, layerAvailability: 'AVAILABLE', layerSize: blob.size, mediaType: blob.mediaType } }
 }

@@ -22,6 +22,8 @@ export interface RepositoryImage {
   configDigest: string
   /** The image's layers as Docker knows them (`RootFS.Layers`: uncompressed digests). */
   layers: string[]
+  /** A pushed image (src/ecr/pushed-images.ts): its manifest as the registry keeps it. */
+  pushed?: { manifest: string, mediaType: string, artifactMediaType?: string, blobs: Map<string, { mediaType: string, size: number }> }
 }
 
 /** The part of dockerode this reads: listing images and inspecting one. */

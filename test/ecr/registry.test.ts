@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
-  CreateRepositoryCommand, DeleteRepositoryCommand, GetAuthorizationTokenCommand, SetRepositoryPolicyCommand, type ECRClient
+  BatchCheckLayerAvailabilityCommand, BatchGetImageCommand, CreateRepositoryCommand,
+  DeleteRepositoryCommand, DescribeImagesCommand, GetAuthorizationTokenCommand, SetRepositoryPolicyCommand, type ECRClient
 } from '@aws-sdk/client-ecr'
 import { useEmulator } from '../support/emulator.js'
 import { ACCOUNT, allowPolicy, policyDocument, userWithKey } from '../support/fixtures.js'
@@ -220,6 +221,30 @@ describe('the ECR registry', () => {
     const res = await call('/v2/guarded-registry/manifests/latest')
     expect(res.status).toBe(403)
     expect(await res.json()).toEqual({ errors: [{ code: 'DENIED', message: `User: ${user('reg-puller')} is not authorized to perform: ecr:BatchGetImage on resource: ${arn('guarded-registry')} with an explicit deny in a resource-based policy` }] })
+  })
+
+  it('shows pushed images in DescribeImages, BatchGetImage and BatchCheckLayerAvailability', async () => {
+    await t.ecr.send(new CreateRepositoryCommand({ repositoryName: 'listed' }))
+    const call = registry(await passwordOf(t.ecr))
+    const { manifest, digest, layerDigest, layer } = await image(call, 'listed', 'listed layer')
+    expect((await putManifest(call, 'listed', 'v7', manifest)).status).toBe(201)
+
+    const { imageDetails } = await t.ecr.send(new DescribeImagesCommand({ repositoryName: 'listed' }))
+    expect(imageDetails).toHaveLength(1)
+    const doc = JSON.parse(manifest.toString())
+    expect(imageDetails![0]).toMatchObject({
+      registryId: ACCOUNT, repositoryName: 'listed', imageDigest: digest, imageTags: ['v7'],
+      imageSizeInBytes: doc.config.size + layer.length,
+      imageManifestMediaType: SCHEMA2, artifactMediaType: 'application/vnd.docker.container.image.v1+json'
+    })
+    expect(imageDetails![0].imagePushedAt).toBeInstanceOf(Date)
+
+    const { images } = await t.ecr.send(new BatchGetImageCommand({ repositoryName: 'listed', imageIds: [{ imageTag: 'v7' }] }))
+    expect(images![0].imageManifest).toBe(manifest.toString())
+    expect(images![0].imageId).toEqual({ imageDigest: digest, imageTag: 'v7' })
+
+    const { layers } = await t.ecr.send(new BatchCheckLayerAvailabilityCommand({ repositoryName: 'listed', layerDigests: [layerDigest] }))
+    expect(layers).toEqual([{ layerDigest, layerAvailability: 'AVAILABLE', layerSize: layer.length, mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip' }])
   })
 
   it('counts pushed images for DeleteRepository, and forgets them when it deletes with force', async () => {
