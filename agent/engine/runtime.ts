@@ -15,6 +15,8 @@ export interface Runtime {
   readonly options: TaskEngineOptions
   readonly docker: Docker
   readonly clients: ClientFactory
+  /** The emulator's ECR registry (`127.0.0.1:PORT`), asked of the control plane once. */
+  readonly registry: () => Promise<string | undefined>
   readonly log: Logger
   readonly labels: LabelContext
   /** The agent's Docker network (awsvpc tasks' pause containers; bridge tasks use Docker's default). */

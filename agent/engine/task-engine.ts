@@ -18,6 +18,7 @@ import {
   ContainerRoutes, defaultBridge, ensureAgentNetwork, routeMetadataAddress, type AgentNetwork,
   type MetadataRoute
 } from '../host-network.js'
+import { registryLocator } from '../startup/registry.js'
 import { clientFactory, type ClientFactory } from '../startup/clients.js'
 import { networkModeOf } from './container-config.js'
 import { beginStop, handleExit, handleHealth, ship } from './containers.js'
@@ -39,6 +40,7 @@ interface Found { mt: ManagedTask, c: ContainerState }
 export class Engine implements TaskEngine, Runtime {
   readonly docker: Docker
   readonly clients: ClientFactory
+  readonly registry: () => Promise<string | undefined>
   readonly log: Logger
   readonly labels: LabelContext
   closed = false
@@ -59,6 +61,7 @@ export class Engine implements TaskEngine, Runtime {
     this.docker = options.docker
     this.log = options.log
     this.clients = clientFactory(options.endpoint)
+    this.registry = registryLocator(options.endpoint)
     this.labels = {
       cluster: options.cluster, instanceId: options.instanceId, extra: options.labels
     }

@@ -1,11 +1,13 @@
 /**
- * "Pulling" a container's image. No registry is reachable, so the image is always the local
- * one of that name; what is emulated is the authorization a pull needs. For an ECR image
- * (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG`) the calls Docker's pull makes through ECR
- * are made against the emulator's ECR API as the execution role (or the instance role):
- * `ecr:GetAuthorizationToken`, then `ecr:BatchGetImage` (the manifest),
- * `ecr:BatchCheckLayerAvailability` and `ecr:GetDownloadUrlForLayer` (the layers). Any other
- * image must be present locally. Failures read as AWS words them.
+ * Pulling a container's image. For an ECR image (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG`)
+ * the agent first gets a registry password with `ecr:GetAuthorizationToken` as the execution
+ * role (or the instance role). An image pushed to the emulator's registry is then pulled from
+ * it by Docker with that password (the registry authorizes `ecr:BatchGetImage` and
+ * `ecr:GetDownloadUrlForLayer` as the role) and tagged with the task definition's name. An image
+ * that is already local under that name keeps the older shortcut: the calls a pull makes are
+ * made against the ECR API (`ecr:BatchGetImage`, `ecr:BatchCheckLayerAvailability`,
+ * `ecr:GetDownloadUrlForLayer`) and the local image runs. Any other image must be present
+ * locally: no other registry is reachable. Failures read as AWS words them.
  */
 import type Docker from 'dockerode'
 import {
@@ -22,6 +24,8 @@ export interface ImageContext {
   /** What ECR calls sign with: the execution role's credentials, or the instance role's. */
   credentials: CredentialSource
   launchType: LaunchType | undefined
+  /** The emulator's ECR registry (`127.0.0.1:PORT`), when it serves one. */
+  registry?: () => Promise<string | undefined>
 }
 
 export interface ResolvedImage {
@@ -63,15 +67,53 @@ export async function resolveImage (image: string, ctx: ImageContext): Promise<R
   }
   const client = ctx.clients.ecr(ecr.region, ctx.credentials)
   try {
-    await authorize(client, ecr, ctx.launchType)
-    await fetchManifest(client, ecr, ctx.launchType)
+    const password = await authorize(client, ecr, ctx.launchType)
     const local = await inspectImage(ctx.docker, image)
+    const registry = local === undefined ? await ctx.registry?.() : undefined
+    if (registry !== undefined) return await pullFrom(registry, password, image, ecr, ctx)
+    await fetchManifest(client, ecr, ctx.launchType)
     if (local === undefined) throw new StartupFailure(missingEcrImage(ecr, ctx.launchType))
     await fetchLayers(client, ecr, local.RootFS?.Layers ?? [], ctx.launchType)
     return resolved(local, image)
   } finally {
     client.destroy()
   }
+}
+
+/**
+ * Docker pulls the image from the emulator's registry with the role's password, as it pulls
+ * from ECR; the image then carries the name the task definition gives it. Docker's refusal is
+ * told in the words it uses for ECR's host.
+ */
+async function pullFrom (registry: string, password: string, image: string, ecr: EcrImage,
+  ctx: ImageContext): Promise<ResolvedImage> {
+  const ref = ecr.digest !== undefined ? `@${ecr.digest}` : `:${ecr.tag ?? 'latest'}`
+  const source = `${registry}/${ecr.repositoryName}${ref}`
+  try {
+    const stream = await ctx.docker.pull(source, { authconfig: { username: 'AWS', password, serveraddress: registry } })
+    await new Promise<void>((resolve, reject) => ctx.docker.modem.followProgress(stream,
+      (e: Error | null, events: { error?: string }[]) => {
+        const failed = events?.find(x => x.error !== undefined)?.error
+        if (e !== null || failed !== undefined) reject(new Error(failed ?? e?.message))
+        else resolve()
+      }))
+  } catch (e) {
+    const message = daemonText(e).replaceAll(`${registry}/`, `${ecr.host}/`)
+    throw new StartupFailure(pullRefused(message, ecr, ctx.launchType))
+  }
+  const pulled = ctx.docker.getImage(source)
+  if (ecr.digest === undefined) {
+    await pulled.tag({ repo: `${ecr.host}/${ecr.repositoryName}`, tag: ecr.tag ?? 'latest' })
+  }
+  const local = await inspectImage(ctx.docker, ecr.digest === undefined ? image : source)
+  if (local === undefined) throw new StartupFailure(missingEcrImage(ecr, ctx.launchType))
+  return resolved(local, image)
+}
+
+/** The daemon's message, from an HTTP error (dockerode's `json.message`) or a progress error. */
+function daemonText (e: unknown): string {
+  const err = e as { json?: { message?: string }, message?: string }
+  return String(err.json?.message ?? err.message ?? e).replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim()
 }
 
 type ImageInfo = Docker.ImageInspectInfo
@@ -105,10 +147,13 @@ function repositoryOf (image: string): string {
 
 // --- ECR calls --------------------------------------------------------------------------------
 
+/** The registry password GetAuthorizationToken hands out (after `AWS:`). */
 async function authorize (client: ECRClient, ecr: EcrImage,
-  launchType: LaunchType | undefined): Promise<void> {
+  launchType: LaunchType | undefined): Promise<string> {
   try {
-    await client.send(new GetAuthorizationTokenCommand({ registryIds: [ecr.registryId] }))
+    const out = await client.send(new GetAuthorizationTokenCommand({ registryIds: [ecr.registryId] }))
+    const token = out.authorizationData?.[0]?.authorizationToken ?? ''
+    return Buffer.from(token, 'base64').toString('utf8').replace(/^AWS:/, '')
   } catch (e) {
     const f = callFailure(e, 'ECR', 'GetAuthorizationToken')
     throw new StartupFailure(isFargate(launchType)
@@ -184,6 +229,26 @@ function manifestDenied (f: CallFailure, ecr: EcrImage,
     return `${FARGATE_MANIFEST} ${reference(ecr)}: pulling from host ${ecr.host} failed with status code [manifests ${ecr.digest ?? ecr.tag ?? 'latest'}]: 403 Forbidden`
   }
   return `CannotPullContainerError: The task can’t pull the image. Check that the role has the permissions to pull images from the registry. Error response from daemon: pull access denied for ${ecr.host}/${ecr.repositoryName}, repository does not exist or may require 'docker login': denied: ${f.message}`
+}
+
+/**
+ * What the agent reports when Docker's pull from the registry fails: the permissions prefix for
+ * a refused manifest (the agent adds it only when Docker's error names ecr:BatchGetImage), the
+ * daemon's words otherwise. (unconfirmed) Fargate's wording for a refused layer.
+ */
+function pullRefused (message: string, ecr: EcrImage, launchType: LaunchType | undefined): string {
+  const denied = /denied: (User: .*)$/s.exec(message)?.[1]
+  if (denied !== undefined && denied.includes('ecr:BatchGetImage')) {
+    return manifestDenied({ message: denied } as CallFailure, ecr, launchType)
+  }
+  if (denied !== undefined && denied.includes('ecr:GetDownloadUrlForLayer')) {
+    return isFargate(launchType)
+      ? `CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: httpReaderSeeker: failed open: unexpected status code https://${ecr.host}/v2/${ecr.repositoryName}/blobs: 403 Forbidden`
+      : `CannotPullContainerError: Error response from daemon: ${message}`
+  }
+  if (/manifest unknown/.test(message)) return missingEcrImage(ecr, launchType)
+  if (isFargate(launchType)) return `${FARGATE_MANIFEST} ${reference(ecr)}: ${message}`
+  return `CannotPullContainerError: Error response from daemon: ${message}`
 }
 
 /** (unconfirmed) Docker's rendering of ECR's registry answer for a missing repository. */
