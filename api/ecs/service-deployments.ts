@@ -9,7 +9,7 @@ import { arns, parseArn } from '../../src/ecs/arns.js'
 import { activeCluster, clusterRef, resourceTags, scopeOf } from '../../src/ecs/context.js'
 import { ecsErrors } from '../../src/ecs/errors.js'
 import { paginate } from '../../src/ecs/pagination.js'
-import { serviceGroup, type ServiceRecord } from '../../src/ecs/service.js'
+import { liveTasksOf, type ServiceRecord } from '../../src/ecs/service.js'
 import {
   parseHistoryArn, revisionsOf, toWireServiceDeployment,
   toWireServiceDeploymentBrief, toWireServiceRevision, type ServiceDeploymentStatus
@@ -21,9 +21,7 @@ const invalid = (message: string): AwsError => new AwsError('InvalidParameterExc
 // (unconfirmed) the limit and its text for both Describe calls
 const MAX_ARNS = 20
 
-const liveTasks = (ctx: OperationContext, s: ServiceRecord): TaskRecord[] =>
-  ctx.emulator.ecs.tasks.list(scopeOf(ctx), s.cluster, { group: serviceGroup(s.serviceName) })
-    .filter(t => t.lastStatus !== 'STOPPED')
+const liveTasks = (ctx: OperationContext, s: ServiceRecord): TaskRecord[] => liveTasksOf(ctx.emulator.ecs.tasks, s)
 
 interface ListServiceDeploymentsRequest {
   service: string

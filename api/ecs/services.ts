@@ -23,7 +23,7 @@ import {
   type LaunchPlan, type NetworkConfiguration, type RunTaskRequest
 } from '../../src/ecs/run-task.js'
 import {
-  deploymentDefaults, newDeployment, serviceGroup, toWireService,
+  deploymentDefaults, liveTasksOf, newDeployment, toWireService,
   type DeploymentConfiguration, type DeploymentRecord, type SchedulingStrategy,
   type ServiceLoadBalancer, type ServiceRecord
 } from '../../src/ecs/service.js'
@@ -81,10 +81,7 @@ function lookup (ctx: OperationContext, cluster: ClusterRecord, ref: ClusterRef,
   return name === undefined ? undefined : services(ctx).get(scopeOf(ctx), cluster.clusterName, name)
 }
 
-/** The service's tasks that are not STOPPED: what its counts are made of. */
-const liveTasks = (ctx: OperationContext, s: ServiceRecord): TaskRecord[] =>
-  ctx.emulator.ecs.tasks.list(scopeOf(ctx), s.cluster, { group: serviceGroup(s.serviceName) })
-    .filter(t => t.lastStatus !== 'STOPPED')
+const liveTasks = (ctx: OperationContext, s: ServiceRecord): TaskRecord[] => liveTasksOf(ctx.emulator.ecs.tasks, s)
 
 function wire (ctx: OperationContext, s: ServiceRecord, withTags = false): Record<string, unknown> {
   const tasks = liveTasks(ctx, s)

@@ -12,6 +12,7 @@ import type { PlacementConstraint, PlacementStrategy } from './placement.js'
 import type { NetworkConfiguration } from './run-task.js'
 import type { LaunchType, TaskRecord } from './task.js'
 import type { ServiceDeploymentRecord } from './service-deployments.js'
+import type { TaskStore } from '../../store/ecs/tasks.js'
 
 export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE'
 export type SchedulingStrategy = 'REPLICA' | 'DAEMON'
@@ -121,6 +122,10 @@ export interface ServiceRecord extends Scope {
 
 /** The group every task of the service carries. */
 export const serviceGroup = (serviceName: string): string => `service:${serviceName}`
+
+/** The service's tasks that are not STOPPED: what its counts are made of. */
+export const liveTasksOf = (tasks: TaskStore, s: ServiceRecord): TaskRecord[] =>
+  tasks.list(s, s.cluster, { group: serviceGroup(s.serviceName) }).filter(t => t.lastStatus !== 'STOPPED')
 
 /** `ecs-svc/` and 19 digits. */
 export const newDeploymentId = (): string =>
