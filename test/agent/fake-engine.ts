@@ -93,7 +93,7 @@ export function captureLog (): { log: pino.Logger, lines: string[], text: () => 
 
 /** Polls `check` until it returns something truthy (or fails after `ms`). */
 export async function until<T> (check: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string | (() => string), ms = 5_000): Promise<T> {
+  what: string | (() => string | Promise<string>), ms = 5_000, gapMs = 25): Promise<T> {
   const deadline = Date.now() + ms
   let last: unknown
   for (;;) {
@@ -104,10 +104,10 @@ export async function until<T> (check: () => Promise<T | undefined | false> | T 
       last = e
     }
     if (Date.now() > deadline) {
-      const about = typeof what === 'string' ? what : what()
-      throw new Error(`timed out waiting for ${about}${last === undefined ? '' : `: ${String(last)}`}`)
+      const about = typeof what === 'string' ? what : await what()
+      throw new Error(`timed out after ${ms} ms waiting for ${about}${last === undefined ? '' : `: ${String(last)}`}`)
     }
-    await new Promise(resolve => setTimeout(resolve, 25))
+    await new Promise(resolve => setTimeout(resolve, gapMs))
   }
 }
 

@@ -15,6 +15,7 @@ import {
 import { elbOk, members } from '../elbv2/client.js'
 import { dockerode } from '../support/docker.js'
 import { CLIS } from '../support/cli.js'
+import { until } from '../agent/fake-engine.js'
 
 export const EXAMPLE = fileURLToPath(new URL('../../examples/alb-web-service/', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -253,22 +254,7 @@ export async function picture (url: string, ecs: ECSClient, s: { cluster: string
   return parts.join('\n')
 }
 
-/** Polls `check` every `gapMs` until it returns something truthy; throws after `ms`. */
-export async function eventually<T> (check: () => Promise<T | undefined | false>, ms: number,
-  describe: () => Promise<string>, gapMs = 150): Promise<T> {
-  const deadline = Date.now() + ms
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value !== undefined && value !== false) return value
-    } catch (e) {
-      last = e
-    }
-    if (Date.now() > deadline) {
-      const error = last === undefined ? '' : ` (last error: ${String(last)})`
-      throw new Error(`timed out after ${ms} ms${error}\n${await describe()}`)
-    }
-    await new Promise(resolve => setTimeout(resolve, gapMs))
-  }
-}
+/** Polls `check` every `gapMs` until it returns something truthy; throws after `ms`, describing the service. */
+export const eventually = async <T>(check: () => Promise<T | undefined | false>, ms: number,
+  describe: () => Promise<string>, gapMs = 150): Promise<T> =>
+  await until(check, async () => `\n${await describe()}`, ms, gapMs)
