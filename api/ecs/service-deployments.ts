@@ -5,8 +5,9 @@
  */
 import { AwsError } from '../errors.js'
 import { operation, type Check, type OperationContext } from '../registry.js'
-import { arns, parseArn } from '../../src/ecs/arns.js'
+import { arns } from '../../src/ecs/arns.js'
 import { activeCluster, clusterRef, resourceTags, scopeOf } from '../../src/ecs/context.js'
+import { lookup, serviceArnOf, serviceCheck, serviceNotFound } from './services.js'
 import { ecsErrors } from '../../src/ecs/errors.js'
 import { paginate } from '../../src/ecs/pagination.js'
 import { liveTasksOf, type ServiceRecord } from '../../src/ecs/service.js'
@@ -40,19 +41,10 @@ const ListServiceDeployments = operation({
   notes: 'Service deployments are kept for the 50 newest rollouts of each service (AWS: 90 days).',
   handle (input: ListServiceDeploymentsRequest, ctx) {
     const ref = clusterRef(input.cluster, scopeOf(ctx))
-    const arn = parseArn(input.service) === undefined
-      ? arns.service(scopeOf(ctx), ref.name, input.service)
-      : input.service
-    ctx.authorize({
-      action: 'ecs:ListServiceDeployments', resource: arn,
-      context: { ...resourceTags(ctx, arn), 'ecs:cluster': ref.arn } as Check['context']
-    })
-    const cluster = activeCluster(ctx, ref)
-    const name = arn.split('/').pop()!
-    const s = ctx.emulator.ecs.services.get(scopeOf(ctx), cluster.clusterName, name)
-    if (s === undefined || s.serviceArn !== arn) {
-      throw new AwsError('ServiceNotFoundException', 'Service not found.')
-    }
+    const arn = serviceArnOf(ctx, ref, input.service)
+    ctx.authorize(serviceCheck(ctx, 'ecs:ListServiceDeployments', ref, arn))
+    const s = lookup(ctx, activeCluster(ctx, ref), ref, input.service)
+    if (s === undefined) throw serviceNotFound()
     const after = seconds(input.createdAt?.after)
     const before = seconds(input.createdAt?.before)
     const found = (s.serviceDeployments ?? []).filter(h =>

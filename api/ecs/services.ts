@@ -42,7 +42,7 @@ import { passRole } from '../../src/iam/pass-role.js'
 import type { WireTag } from '../../store/tags.js'
 
 const invalid = (message: string): AwsError => new AwsError('InvalidParameterException', message)
-const serviceNotFound = (): AwsError =>
+export const serviceNotFound = (): AwsError =>
   new AwsError('ServiceNotFoundException', SERVICE_MESSAGES.serviceNotFound)
 const serviceNotActive = (): AwsError =>
   new AwsError('ServiceNotActiveException', SERVICE_MESSAGES.serviceNotActive)
@@ -64,18 +64,18 @@ function serviceNameOf (ref: string, cluster: ClusterRef): string | undefined {
 }
 
 /** The ARN a reference names in the call's cluster (an ARN given is kept as given). */
-const serviceArnOf = (ctx: OperationContext, cluster: ClusterRef, ref: string): string =>
+export const serviceArnOf = (ctx: OperationContext, cluster: ClusterRef, ref: string): string =>
   parseArn(ref) === undefined ? arns.service(scopeOf(ctx), cluster.name, ref) : ref
 
 /** `ecs:ACTION` on the service, with its tags and `ecs:cluster`. */
-const serviceCheck = (ctx: OperationContext, action: string, cluster: ClusterRef, arn: string,
+export const serviceCheck = (ctx: OperationContext, action: string, cluster: ClusterRef, arn: string,
   context: Record<string, unknown> = {}): Check => ({
   action,
   resource: arn,
   context: { ...resourceTags(ctx, arn), 'ecs:cluster': cluster.arn, ...context } as Check['context']
 })
 
-function lookup (ctx: OperationContext, cluster: ClusterRecord, ref: ClusterRef,
+export function lookup (ctx: OperationContext, cluster: ClusterRecord, ref: ClusterRef,
   service: string): ServiceRecord | undefined {
   const name = serviceNameOf(service, ref)
   return name === undefined ? undefined : services(ctx).get(scopeOf(ctx), cluster.clusterName, name)
