@@ -23,7 +23,7 @@ const USAGE = `usage: ecs-emulator [up] [options]
   --log-level L         pino level (info)                         ECS_EMULATOR_LOG_LEVEL
   --no-agent            start no agent (built-in, or RunInstances) ECS_EMULATOR_AGENT=false
   --time-scale X        multiply AWS's delays by X (1)             ECS_EMULATOR_TIME_SCALE
-  --registry-port N     ECR registry port on 127.0.0.1 (0: free)  ECS_EMULATOR_REGISTRY_PORT
+  --registry-port N     ECR registry port on 127.0.0.1 (port + 1) ECS_EMULATOR_REGISTRY_PORT
 `
 
 /** Set by the launcher: the agent's stdin is a pipe from its parent, closed when that dies. */

@@ -30,8 +30,9 @@ export interface Config {
    */
   readonly timeScale: number
   /**
-   * The port of the ECR registry (Docker Registry HTTP API v2) on 127.0.0.1; 0 takes a free one
-   * (`GET /_emulator/health` says which).
+   * The port of the ECR registry (Docker Registry HTTP API v2) on 127.0.0.1, which every
+   * `repositoryUri` names; 0 takes a free one (`GET /_emulator/health` says which). Unless set,
+   * the port after `port` (4567), or a free one when `port` is 0.
    */
   readonly registryPort: number
 }
@@ -48,7 +49,7 @@ export const DEFAULTS: Config = Object.freeze({
   decisionLogLimit: 200_000, // rows
   agent: true,
   timeScale: 1,
-  registryPort: 0
+  registryPort: 4567
 })
 
 const FLAGS: Record<string, keyof Config> = {
@@ -113,7 +114,11 @@ export function loadConfig (
     if (value === undefined) throw new ConfigError(`option ${flag} needs a value`)
     raw[key] = value
   }
-  return Object.freeze({ ...DEFAULTS, ...parse(raw), ...overrides })
+  const config = { ...DEFAULTS, ...parse(raw), ...overrides }
+  if (raw.registryPort === undefined && overrides.registryPort === undefined) {
+    config.registryPort = config.port === 0 ? 0 : Math.min(config.port + 1, 65535)
+  }
+  return Object.freeze(config)
 }
 
 function parse (raw: Partial<Record<keyof Config, string>>): Partial<Config> {

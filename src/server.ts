@@ -19,6 +19,12 @@ export interface RunningServer {
 export async function startServer (config: Config, options: AppOptions & { log?: Logger } = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel)
   const emulator = new Emulator(config, log)
+  // Every repositoryUri names the registry's port: it listens before the API answers.
+  if (await emulator.registry.ready() === undefined) {
+    emulator.close()
+    throw new Error(`the ECR registry cannot listen on 127.0.0.1:${config.registryPort}: ` +
+      'choose another port with --registry-port (0 takes a free one)')
+  }
   const app = buildApp(emulator, options)
   await app.listen({ host: config.host, port: config.port })
   const address = app.server.address()

@@ -85,6 +85,9 @@ export class RegistryStore {
   readonly #getTag
   readonly #tags
   readonly #repositories
+  readonly #untag
+  readonly #untagDigest
+  readonly #removeManifest
 
   constructor (readonly db: Db) {
     this.#addToken = db.prepare(`INSERT INTO ecr_registry_tokens_v1
@@ -112,6 +115,12 @@ export class RegistryStore {
       WHERE account = ? AND region = ? AND repository = ? ORDER BY tag`).pluck()
     this.#repositories = db.prepare(`SELECT DISTINCT repository FROM ecr_registry_manifests_v1
       WHERE account = ? AND region = ? ORDER BY repository`).pluck()
+    this.#untag = db.prepare(`DELETE FROM ecr_registry_tags_v1
+      WHERE account = ? AND region = ? AND repository = ? AND tag = ?`)
+    this.#untagDigest = db.prepare(`DELETE FROM ecr_registry_tags_v1
+      WHERE account = ? AND region = ? AND repository = ? AND digest = ?`)
+    this.#removeManifest = db.prepare(`DELETE FROM ecr_registry_manifests_v1
+      WHERE account = ? AND region = ? AND repository = ? AND digest = ?`)
   }
 
   /** Keeps a new password, dropping those expired a day before `now` (epoch seconds). */
@@ -184,6 +193,22 @@ export class RegistryStore {
         this.db.prepare(`DELETE FROM ${table} WHERE account = ? AND region = ? AND repository = ?`)
           .run(r.account, r.region, r.repository)
       }
+    })()
+  }
+
+  /** Removes a tag; the manifest it named stays. */
+  untag (r: RepositoryKey, tag: string): void {
+    this.#untag.run(r.account, r.region, r.repository, tag)
+  }
+
+  /**
+   * Removes a manifest and every tag that names it (BatchDeleteImage). The repository's blob
+   * links and the blob files stay: there is no garbage collection.
+   */
+  removeManifest (r: RepositoryKey, digest: string): void {
+    this.db.transaction(() => {
+      this.#untagDigest.run(r.account, r.region, r.repository, digest)
+      this.#removeManifest.run(r.account, r.region, r.repository, digest)
     })()
   }
 

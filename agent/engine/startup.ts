@@ -62,7 +62,7 @@ async function pullImages (rt: Runtime, mt: ManagedTask,
   for (const c of todo) {
     const def = mt.state.task.containers.find(d => d.name === c.name)!
     try {
-      const image = await resolveImage(def.image, ctx)
+      const image = await resolveImage(def.image, ctx, def.registryAuthentication?.ecrAuthData)
       c.imageId = image.imageId
       c.imageDigest = image.imageDigest
       out.set(c.name, image)

@@ -3,10 +3,11 @@
  * the agent first gets a registry password with `ecr:GetAuthorizationToken` as the execution
  * role (or the instance role). An image pushed to the emulator's registry is then pulled from
  * it by Docker with that password (the registry authorizes `ecr:BatchGetImage` and
- * `ecr:GetDownloadUrlForLayer` as the role) and tagged with the task definition's name. An image
- * that is already local under that name keeps the older shortcut: the calls a pull makes are
- * made against the ECR API (`ecr:BatchGetImage`, `ecr:BatchCheckLayerAvailability`,
- * `ecr:GetDownloadUrlForLayer`) and the local image runs. Any other image must be present
+ * `ecr:GetDownloadUrlForLayer` as the role) and tagged with the task definition's name. The
+ * registry's own names (`127.0.0.1:PORT/REPO:TAG`, the repositoryUri) are ECR images too. An
+ * image the registry does not have but that is local under that name keeps the older shortcut:
+ * the calls a pull makes are made against the ECR API (`ecr:BatchGetImage`,
+ * `ecr:BatchCheckLayerAvailability`, `ecr:GetDownloadUrlForLayer`) and the local image runs. Any other image must be present
  * locally: no other registry is reachable. Failures read as AWS words them.
  */
 import type Docker from 'dockerode'
@@ -58,8 +59,13 @@ export function parseEcrImage (image: string): EcrImage | undefined {
   return { host: registry, registryId, region, repositoryName: name[1], tag: name[2], digest: name[3] }
 }
 
-export async function resolveImage (image: string, ctx: ImageContext): Promise<ResolvedImage> {
-  const ecr = parseEcrImage(image)
+/** What ECS sent for the image (`registryAuthentication.ecrAuthData`), when it is an ECR one. */
+export interface EcrAuthData { registryId?: string, region?: string }
+
+export async function resolveImage (image: string, ctx: ImageContext,
+  ecrAuthData?: EcrAuthData): Promise<ResolvedImage> {
+  const registry = await ctx.registry?.()
+  const ecr = parseEcrImage(image) ?? registryImage(image, registry, ecrAuthData)
   if (ecr === undefined) {
     const local = await inspectImage(ctx.docker, image)
     if (local === undefined) throw new StartupFailure(missingImage(image, ctx.launchType))
@@ -69,8 +75,11 @@ export async function resolveImage (image: string, ctx: ImageContext): Promise<R
   try {
     const password = await authorize(client, ecr, ctx.launchType)
     const local = await inspectImage(ctx.docker, image)
-    const registry = local === undefined ? await ctx.registry?.() : undefined
-    if (registry !== undefined) return await pullFrom(registry, password, image, ecr, ctx)
+    if (registry !== undefined) {
+      const pulled = await pullFrom(registry, password, image, ecr, ctx, local !== undefined)
+      if (pulled !== undefined) return pulled
+    }
+    // Not in the registry, but local under the repository's name: the older shortcut.
     await fetchManifest(client, ecr, ctx.launchType)
     if (local === undefined) throw new StartupFailure(missingEcrImage(ecr, ctx.launchType))
     await fetchLayers(client, ecr, local.RootFS?.Layers ?? [], ctx.launchType)
@@ -81,12 +90,29 @@ export async function resolveImage (image: string, ctx: ImageContext): Promise<R
 }
 
 /**
+ * An image named by the emulator's registry (`127.0.0.1:PORT/REPO:TAG`, the repositoryUri the
+ * ECR API gives): its account and region are those ECS sent with it, the task's own.
+ */
+function registryImage (image: string, registry: string | undefined,
+  auth: EcrAuthData | undefined): EcrImage | undefined {
+  if (registry === undefined || !image.startsWith(`${registry}/`)) return undefined
+  if (auth?.registryId === undefined || auth.region === undefined) return undefined
+  const name = NAME_TAG_DIGEST.exec(image.slice(registry.length + 1))
+  if (name === null) return undefined
+  return {
+    host: registry, registryId: auth.registryId, region: auth.region,
+    repositoryName: name[1], tag: name[2], digest: name[3]
+  }
+}
+
+/**
  * Docker pulls the image from the emulator's registry with the role's password, as it pulls
  * from ECR; the image then carries the name the task definition gives it. Docker's refusal is
- * told in the words it uses for ECR's host.
+ * told in the words it uses for the image's host. Undefined when the registry has no such
+ * image or repository and a local image may stand for it (`hasLocal`).
  */
 async function pullFrom (registry: string, password: string, image: string, ecr: EcrImage,
-  ctx: ImageContext): Promise<ResolvedImage> {
+  ctx: ImageContext, hasLocal: boolean): Promise<ResolvedImage | undefined> {
   const ref = ecr.digest !== undefined ? `@${ecr.digest}` : `:${ecr.tag ?? 'latest'}`
   const source = `${registry}/${ecr.repositoryName}${ref}`
   try {
@@ -99,10 +125,11 @@ async function pullFrom (registry: string, password: string, image: string, ecr:
       }))
   } catch (e) {
     const message = daemonText(e).replaceAll(`${registry}/`, `${ecr.host}/`)
+    if (hasLocal && /manifest unknown|name unknown/.test(message)) return undefined
     throw new StartupFailure(pullRefused(message, ecr, ctx.launchType))
   }
   const pulled = ctx.docker.getImage(source)
-  if (ecr.digest === undefined) {
+  if (ecr.digest === undefined && ecr.host !== registry) {
     await pulled.tag({ repo: `${ecr.host}/${ecr.repositoryName}`, tag: ecr.tag ?? 'latest' })
   }
   const local = await inspectImage(ctx.docker, ecr.digest === undefined ? image : source)

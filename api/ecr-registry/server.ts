@@ -73,7 +73,10 @@ export class RegistryServer {
   /** Resolves with the port once listening (undefined when it could not). */
   async ready (): Promise<number | undefined> { return await this.#ready }
 
-  get url (): string { return `http://127.0.0.1:${this.#port ?? 0}` }
+  get url (): string { return `http://${this.host}` }
+
+  /** `127.0.0.1:PORT`: the host every repositoryUri names, and Docker's key for its login. */
+  get host (): string { return `127.0.0.1:${this.#port ?? 0}` }
 
   /** Every blob and upload (after a reset; the tables are wiped with the others). */
   clear (): void {

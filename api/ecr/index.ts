@@ -1,8 +1,9 @@
 /**
  * Amazon ECR's control plane (awsJson1_1, target prefix AmazonEC2ContainerRegistry_V20150921):
- * repositories, their settings, policies and tags, registry passwords, and the images a pull
- * asks about. There is no registry yet: a repository's images are the local Docker engine's
- * images tagged with the repository's URI (src/ecr/local-images.ts).
+ * repositories, their settings, policies and tags, registry passwords, and the images pushed
+ * to the emulator's registry (api/ecr-registry), whose store PutImage and BatchDeleteImage write
+ * too. Local Docker images tagged `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG` that were never
+ * pushed count as the repository's images as well (src/ecr/local-images.ts).
  */
 import { resourceTagContext as tagKeys } from '../../src/iam/tag-context.js'
 import {
@@ -20,6 +21,11 @@ import {
   type LayerFailure, type TagStatus
 } from '../../src/ecr/images.js'
 import { pushedImages } from '../../src/ecr/pushed-images.js'
+import { planPut, type PutImageRequest } from '../../src/ecr/put-image.js'
+import { applyDeletes, planDeletes } from '../../src/ecr/delete-images.js'
+import {
+  lifecycleErrors, validateLifecyclePolicy, type WithLifecyclePolicy
+} from '../../src/ecr/lifecycle.js'
 import { localImages, type RepositoryImage } from '../../src/ecr/local-images.js'
 import type { PolicyDocument, RequestContext } from '../../src/iam/policy.js'
 import type { WireTag } from '../../store/tags.js'
@@ -94,12 +100,18 @@ function authorizeArn (ctx: OperationContext, action: string, resourceArn: strin
 
 const arnOf = (r: RepositoryRecord): string => repositoryArn(r.account, r.region, r.repositoryName)
 
-function wireRepository (r: RepositoryRecord) {
+/**
+ * `127.0.0.1:PORT`, the emulator's registry (loopback: Docker pushes and pulls over plain HTTP
+ * there with no daemon configuration). The token names the account and region, not the host.
+ */
+const registryHostOf = (ctx: OperationContext): string => ctx.emulator.registry.host
+
+function wireRepository (ctx: OperationContext, r: RepositoryRecord) {
   return {
     repositoryArn: arnOf(r),
     registryId: r.account,
     repositoryName: r.repositoryName,
-    repositoryUri: repositoryUri(r.account, r.region, r.repositoryName),
+    repositoryUri: repositoryUri(registryHostOf(ctx), r.repositoryName),
     createdAt: r.createdAt,
     imageTagMutability: r.imageTagMutability,
     imageTagMutabilityExclusionFilters: r.imageTagMutabilityExclusionFilters,
@@ -137,7 +149,7 @@ const CreateRepository = operation({
       save(ctx, repository)
       ctx.emulator.tags.tag(arn, storedTags(tags))
     })()
-    return { repository: wireRepository(repository) }
+    return { repository: wireRepository(ctx, repository) }
   }
 })
 
@@ -156,13 +168,13 @@ const DescribeRepositories = operation({
     if (input.repositoryNames !== undefined) {
       const repositories = input.repositoryNames.map(repositoryName =>
         authorizeOn(ctx, 'ecr:DescribeRepositories', { registryId: registry, repositoryName }))
-      return { repositories: repositories.map(wireRepository) }
+      return { repositories: repositories.map(r => wireRepository(ctx, r)) }
     }
     // (unconfirmed) listing every repository is authorized once, on the registry's wildcard ARN.
     const everyRepository = repositoryArn(registry, ctx.region, '*')
     ctx.authorize({ action: 'ecr:DescribeRepositories', resource: everyRepository })
     const page = pageOf(ctx.emulator.repositories.list(registry, ctx.region), input)
-    return { repositories: page.items.map(wireRepository), nextToken: page.nextToken }
+    return { repositories: page.items.map(r => wireRepository(ctx, r)), nextToken: page.nextToken }
   }
 })
 
@@ -203,7 +215,7 @@ const DeleteRepository = operation({
       ctx.emulator.tags.drop(arnOf(repository))
       ctx.emulator.registry.store.forget(key)
     })()
-    return { repository: wireRepository(repository) }
+    return { repository: wireRepository(ctx, repository) }
   }
 })
 
@@ -227,7 +239,7 @@ interface PutImageScanningConfigurationRequest extends RepositoryRef {
 
 const PutImageScanningConfiguration = operation({
   authorize: 'handler',
-  notes: 'The setting is kept; no image is ever scanned.',
+  notes: 'Image scanning is not emulated: the setting is kept and echoed, no image is ever scanned, and StartImageScan and DescribeImageScanFindings are not implemented (they answer UnknownOperationException).',
   handle (input: PutImageScanningConfigurationRequest, ctx) {
     const repository = authorizeOn(ctx, 'ecr:PutImageScanningConfiguration', input)
     repository.imageScanningConfiguration = {
@@ -284,7 +296,7 @@ const DeleteRepositoryPolicy = operation({
 })
 
 const GetAuthorizationToken = operation({
-  notes: '`registryIds` (deprecated) is ignored: one token for the caller\'s registry. The password is an opaque token kept with the caller\'s key for 12 hours; the registry (`GET /_emulator/health` `registryPort`) re-resolves that key on every request. `proxyEndpoint` still names AWS\'s host, not the emulator\'s registry.',
+  notes: '`registryIds` (deprecated) is ignored: one token for the caller\'s registry. The password is an opaque token kept with the caller\'s key for 12 hours; the registry (`GET /_emulator/health` `registryPort`) re-resolves that key on every request. `proxyEndpoint` is the emulator\'s registry, `http://127.0.0.1:PORT` (AWS: `https://ACCOUNT.dkr.ecr.REGION.amazonaws.com`); its host holds no account or region: the token says which registry it opens, so one login serves one account and region at a time.',
   handle (_input: { registryIds?: string[] }, ctx) {
     const now = seconds(ctx)
     const token = newAuthorizationToken(ctx.account, ctx.region, ctx.principal.arn, now)
@@ -299,7 +311,7 @@ const GetAuthorizationToken = operation({
       authorizationData: [{
         authorizationToken: encodeAuthorizationToken(token),
         expiresAt: token.expiresAt,
-        proxyEndpoint: `https://${registryHost(ctx.account, ctx.region)}`
+        proxyEndpoint: `http://${registryHostOf(ctx)}`
       }]
     }
   }
@@ -349,7 +361,7 @@ const LOCAL_IMAGES_NOTE = 'A repository\'s images are those pushed to the emulat
 async function imagesOf (ctx: OperationContext, r: RepositoryRecord): Promise<RepositoryImage[]> {
   const pushed = pushedImages(ctx.emulator.registry.store,
     { account: r.account, region: r.region, repository: r.repositoryName })
-  const local = await localImages(ctx.emulator).list(repositoryUri(r.account, r.region, r.repositoryName))
+  const local = await localImages(ctx.emulator).list(`${registryHost(r.account, r.region)}/${r.repositoryName}`)
   return [...pushed, ...local.filter(l => !pushed.some(p => p.imageDigest === l.imageDigest))]
 }
 
@@ -397,7 +409,7 @@ interface DescribeImagesRequest extends ListImagesRequest { imageIds?: ImageIden
 
 const DescribeImages = operation({
   authorize: 'handler',
-  notes: `${LOCAL_IMAGES_NOTE} No image is scanned: details carry no scan status or findings. With \`imageIds\`, \`filter\` and paging are ignored.`,
+  notes: `${LOCAL_IMAGES_NOTE} Image scanning is not emulated: details carry no scan status or findings. With \`imageIds\`, \`filter\` and paging are ignored.`,
   async handle (input: DescribeImagesRequest, ctx) {
     const repository = authorizeOn(ctx, 'ecr:DescribeImages', input)
     const images = await imagesOf(ctx, repository)
@@ -489,11 +501,106 @@ const GetDownloadUrlForLayer = operation({
   }
 })
 
+/** The registry's key of a repository: where its pushed manifests, tags and blobs are. */
+const keyOf = (r: RepositoryRecord) =>
+  ({ account: r.account, region: r.region, repository: r.repositoryName })
+
+const PutImage = operation({
+  authorize: 'handler',
+  notes: 'The manifest is stored in the emulator\'s registry as a `docker push` stores it (pullable by tag and digest); every blob it names (for an index, every manifest) must have been pushed to the repository first. `imageManifestMediaType` must agree with the manifest\'s own `mediaType` when both are given.',
+  handle (input: PutImageRequest, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:PutImage', input)
+    const key = keyOf(repository)
+    const store = ctx.emulator.registry.store
+    const put = planPut(store, key, repository, input, seconds(ctx))
+    store.putManifest(key, put.manifest, put.tag)
+    return {
+      image: {
+        registryId: repository.account,
+        repositoryName: repository.repositoryName,
+        imageId: { imageDigest: put.manifest.digest, imageTag: put.tag },
+        imageManifest: input.imageManifest,
+        imageManifestMediaType: put.manifest.mediaType
+      }
+    }
+  }
+})
+
+const BatchDeleteImage = operation({
+  authorize: 'handler',
+  notes: 'Deletes pushed images only: a local Docker image of the repository reads as not found. A tag goes with its id; an image goes with its last tag, or with its digest (and all its tags) unless an index in the repository names it. Blob files stay on disk: there is no garbage collection.',
+  handle (input: RepositoryRef & { imageIds: ImageIdentifier[] }, ctx) {
+    const repository = authorizeOn(ctx, 'ecr:BatchDeleteImage', input)
+    const key = keyOf(repository)
+    const store = ctx.emulator.registry.store
+    const planned = planDeletes(pushedImages(store, key), input.imageIds)
+    ctx.emulator.db.transaction(() => { applyDeletes(store, key, planned.deletions) })()
+    return { imageIds: planned.imageIds, failures: planned.failures }
+  }
+})
+
+// --- lifecycle policies -------------------------------------------------------------------------
+
+const lifecycleAnswer = (r: RepositoryRecord, text: string, lastEvaluatedAt?: number) => ({
+  registryId: r.account,
+  repositoryName: r.repositoryName,
+  lifecyclePolicyText: text,
+  // (unconfirmed) a policy never evaluated has no lastEvaluatedAt.
+  lastEvaluatedAt
+})
+
+/** The repository's lifecycle policy; LifecyclePolicyNotFoundException when it has none. */
+function lifecyclePolicyOf (r: WithLifecyclePolicy) {
+  if (r.lifecyclePolicy === undefined) throw lifecycleErrors.notFound(r.repositoryName, r.account)
+  return r.lifecyclePolicy
+}
+
+const LIFECYCLE_NOTE = 'Lifecycle policies are stored, never applied: no image ever expires, and `lastEvaluatedAt` is never set.'
+
+const PutLifecyclePolicy = operation({
+  authorize: 'handler',
+  notes: `${LIFECYCLE_NOTE} The text is checked as JSON with ECR's rule shape (rulePriority, selection, action) and its rules on tag status and priorities; some refusals' wording is ECR's, others are close to it.`,
+  handle (input: RepositoryRef & { lifecyclePolicyText: string }, ctx) {
+    const repository: WithLifecyclePolicy = authorizeOn(ctx, 'ecr:PutLifecyclePolicy', input)
+    validateLifecyclePolicy(input.lifecyclePolicyText)
+    repository.lifecyclePolicy = { lifecyclePolicyText: input.lifecyclePolicyText }
+    save(ctx, repository)
+    return {
+      registryId: repository.account,
+      repositoryName: repository.repositoryName,
+      lifecyclePolicyText: input.lifecyclePolicyText
+    }
+  }
+})
+
+const GetLifecyclePolicy = operation({
+  authorize: 'handler',
+  notes: LIFECYCLE_NOTE,
+  handle (input: RepositoryRef, ctx) {
+    const repository: WithLifecyclePolicy = authorizeOn(ctx, 'ecr:GetLifecyclePolicy', input)
+    const policy = lifecyclePolicyOf(repository)
+    return lifecycleAnswer(repository, policy.lifecyclePolicyText, policy.lastEvaluatedAt)
+  }
+})
+
+const DeleteLifecyclePolicy = operation({
+  authorize: 'handler',
+  notes: LIFECYCLE_NOTE,
+  handle (input: RepositoryRef, ctx) {
+    const repository: WithLifecyclePolicy = authorizeOn(ctx, 'ecr:DeleteLifecyclePolicy', input)
+    const policy = lifecyclePolicyOf(repository)
+    delete repository.lifecyclePolicy
+    save(ctx, repository)
+    return lifecycleAnswer(repository, policy.lifecyclePolicyText, policy.lastEvaluatedAt)
+  }
+})
+
 export const ecrOperations: Record<string, Operation> = {
   CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability,
   PutImageScanningConfiguration, SetRepositoryPolicy, GetRepositoryPolicy, DeleteRepositoryPolicy,
   GetAuthorizationToken, DescribeRegistry, TagResource, UntagResource, ListTagsForResource,
-  ListImages, DescribeImages, BatchGetImage, BatchCheckLayerAvailability, GetDownloadUrlForLayer
+  ListImages, DescribeImages, BatchGetImage, BatchCheckLayerAvailability, GetDownloadUrlForLayer,
+  PutImage, BatchDeleteImage, PutLifecyclePolicy, GetLifecyclePolicy, DeleteLifecyclePolicy
 }
 
 export const ecr: Service = {

@@ -270,7 +270,7 @@ export class AcsHub implements SessionHost, TelemetryHost {
       return
     }
     const acs = toAcsTask(task, td, taskCredentials(task, this.emulator.sessions),
-      { ecrEndpoint: session.agent.endpoint })
+      { ecrEndpoint: session.agent.endpoint, registryHost: this.emulator.registry.host })
     session.sendTask(acs)
   }
 

@@ -27,6 +27,11 @@ export interface TranslateOptions {
    * emulator, not AWS, for ECR authorization (an emulator choice: AWS leaves it out).
    */
   ecrEndpoint?: string
+  /**
+   * The emulator's registry (`127.0.0.1:PORT`): an image there is an ECR image of the task's
+   * own account and region, authorized like one on AWS's host.
+   */
+  registryHost?: string
 }
 
 /** The Docker Remote API version ECS writes in `dockerConfig.version`. */
@@ -43,8 +48,10 @@ export function toAcsTask (task: TaskRecord, td: TaskDefinition, credentials: Ta
     override: overrides.find(o => o.name === def.name),
     containerArn: task.containers.find(c => c.name === def.name)?.containerArn,
     executionRole,
+    account: task.account,
     region: task.region,
-    ecrEndpoint: options.ecrEndpoint
+    ecrEndpoint: options.ecrEndpoint,
+    registryHost: options.registryHost
   }))
   const cpu = task.overrides?.cpu ?? td.cpu
   const memory = task.overrides?.memory ?? td.memory
@@ -76,8 +83,10 @@ interface ContainerContext {
   override?: ContainerOverride
   containerArn?: string
   executionRole: boolean
+  account: string
   region: string
   ecrEndpoint?: string
+  registryHost?: string
 }
 
 export function toAcsContainer (def: ContainerDefinition, c: ContainerContext): AcsContainer {
@@ -171,6 +180,15 @@ function secret (s: Secret, region: string, target?: 'LOG_DRIVER'): AcsSecret {
 /** `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO[:TAG|@DIGEST]`. */
 const ECR_IMAGE = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\//
 
+function ecrRegistryOf (image: string, c: ContainerContext):
+{ registryId: string, region: string } | undefined {
+  if (c.registryHost !== undefined && image.startsWith(`${c.registryHost}/`)) {
+    return { registryId: c.account, region: c.region }
+  }
+  const ecr = ECR_IMAGE.exec(image)
+  return ecr === null ? undefined : { registryId: ecr[1], region: ecr[2] }
+}
+
 function registryAuthentication (image: string, def: ContainerDefinition,
   c: ContainerContext): AcsRegistryAuthentication | undefined {
   const parameter = def.repositoryCredentials?.credentialsParameter
@@ -179,13 +197,13 @@ function registryAuthentication (image: string, def: ContainerDefinition,
     const region = arn !== undefined && arn.region !== '' ? arn.region : c.region
     return { type: 'asm', asmAuthData: { credentialsParameter: parameter, region } }
   }
-  const ecr = ECR_IMAGE.exec(image)
-  if (ecr === null) return undefined
+  const ecr = ecrRegistryOf(image, c)
+  if (ecr === undefined) return undefined
   return {
     type: 'ecr',
     ecrAuthData: compact({
-      registryId: ecr[1],
-      region: ecr[2],
+      registryId: ecr.registryId,
+      region: ecr.region,
       useExecutionRole: c.executionRole,
       endpointOverride: c.ecrEndpoint
     })

@@ -49,8 +49,8 @@ export const repositoryArn = (account: string, region: string, name: string): st
 export const registryHost = (account: string, region: string): string =>
   `${account}.dkr.ecr.${region}.amazonaws.com`
 
-export const repositoryUri = (account: string, region: string, name: string): string =>
-  `${registryHost(account, region)}/${name}`
+/** `HOST/NAME`, HOST the emulator's registry (`127.0.0.1:PORT`, where AWS has registryHost). */
+export const repositoryUri = (host: string, name: string): string => `${host}/${name}`
 
 /** The repository an ARN names, or undefined when it is not an ECR repository ARN. */
 export function parseRepositoryArn (arn: string):

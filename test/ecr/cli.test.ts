@@ -16,7 +16,7 @@ describe.skipIf(CLIS.length === 0)(cliTitle('aws ecr (CLI): repositories and reg
       expect(r.json.repository).toMatchObject({
         repositoryName: name, registryId: ACCOUNT, imageTagMutability: 'IMMUTABLE',
         repositoryArn: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/${name}`,
-        repositoryUri: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/${name}`
+        repositoryUri: `127.0.0.1:${t.emu.emulator.registry.port!}/${name}`
       })
     })
 
@@ -36,7 +36,7 @@ describe.skipIf(CLIS.length === 0)(cliTitle('aws ecr (CLI): repositories and reg
       const r = await ecr('get-authorization-token')
       expect(r.stderr).toBe('')
       const [data] = r.json.authorizationData
-      expect(data.proxyEndpoint).toBe(`https://${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`)
+      expect(data.proxyEndpoint).toBe(`http://127.0.0.1:${t.emu.emulator.registry.port!}`)
       expect(Buffer.from(data.authorizationToken, 'base64').toString()).toMatch(/^AWS:[A-Za-z0-9_-]+$/)
     })
 

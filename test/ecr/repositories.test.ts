@@ -25,13 +25,13 @@ const create = async (repositoryName: string) =>
   await t.ecr.send(new CreateRepositoryCommand({ repositoryName }))
 
 describe('CreateRepository', () => {
-  it('creates a repository with AWS defaults, a URI and an ARN', async () => {
+  it('creates a repository with AWS defaults, an ARN, and a URI on the emulator\'s registry', async () => {
     const { repository } = await create('web/app')
     expect(repository).toMatchObject({
       repositoryArn: arn('web/app'),
       registryId: ACCOUNT,
       repositoryName: 'web/app',
-      repositoryUri: `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/web/app`,
+      repositoryUri: `127.0.0.1:${t.emu.emulator.registry.port!}/web/app`,
       imageTagMutability: 'MUTABLE',
       imageScanningConfiguration: { scanOnPush: false },
       encryptionConfiguration: { encryptionType: 'AES256' }
@@ -75,7 +75,8 @@ describe('CreateRepository', () => {
   it('keeps repositories per region', async () => {
     const west = t.emu.clients(undefined, 'us-west-2').ecr
     const { repository } = await west.send(new CreateRepositoryCommand({ repositoryName: 'web/app' }))
-    expect(repository!.repositoryUri).toBe(`${ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/web/app`)
+    // One registry host for every region: the login's token says which region it opens.
+    expect(repository!.repositoryUri).toBe(`127.0.0.1:${t.emu.emulator.registry.port!}/web/app`)
     expect(repository!.repositoryArn).toBe(arn('web/app', 'us-west-2'))
     const e = await failure(west.send(new DescribeRepositoriesCommand({ repositoryNames: ['settings'] })))
     expect(e.name).toBe('RepositoryNotFoundException')
@@ -243,7 +244,7 @@ describe('GetAuthorizationToken', () => {
     const { authorizationData } = await t.ecr.send(new GetAuthorizationTokenCommand({}))
     expect(authorizationData).toHaveLength(1)
     const [data] = authorizationData!
-    expect(data.proxyEndpoint).toBe(`https://${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`)
+    expect(data.proxyEndpoint).toBe(`http://127.0.0.1:${t.emu.emulator.registry.port!}`)
     const decoded = Buffer.from(data.authorizationToken!, 'base64').toString('utf8')
     expect(decoded).toMatch(/^AWS:[A-Za-z0-9_-]+$/)
     const hours = (data.expiresAt!.getTime() - before) / 3_600_000
