@@ -24,6 +24,7 @@ import { efs } from './efs/index.js'
 import { registerEfsRoutes } from './efs/mount-route.js'
 import { ec2 } from './ec2/index.js'
 import { elbv2 } from './elbv2/index.js'
+import { explain } from '../src/drill/explain.js'
 
 export const SERVICES: readonly Service[] = [ecs, iam, sts, logs, secretsmanager, ssm, ecr, ec2, efs, elbv2]
 
@@ -142,6 +143,19 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
       })),
       decisions: emulator.decisions.query({ onBehalfOf: service.serviceArn, limit: 100 })
     }
+  })
+
+  // The chain from a symptom (task, service, container instance, i-..., target group, request
+  // id) back to the denied decision, and the statement that would have allowed it.
+  app.get('/_emulator/explain', async (req, reply) => {
+    const q = req.query as { subject?: string, since?: string }
+    const since = q.since === undefined ? undefined : Number(q.since)
+    const found = q.subject === undefined || q.subject === '' ? undefined : explain(emulator, q.subject, { since })
+    if (found !== undefined) return found
+    const message = q.subject === undefined || q.subject === ''
+      ? 'Nothing to explain (give ?subject=ARN|INSTANCE_ID|REQUEST_ID)'
+      : `Nothing is known of ${q.subject}`
+    return reply.code(404).send({ message })
   })
 
   app.setErrorHandler((err: Error & { statusCode?: number, code?: string }, req, reply) => {

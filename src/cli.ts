@@ -12,6 +12,8 @@ import { VERSION } from './version.js'
 
 const USAGE = `usage: ecs-emulator [up] [options]
        ecs-emulator agent [options]   (ecs-emulator agent --help)
+       ecs-emulator drill SCENARIO [--break MUTATION | --ablate]   (ecs-emulator drill --help)
+       ecs-emulator explain ARN|INSTANCE_ID|REQUEST_ID   (ecs-emulator explain --help)
 
   --port N              port to listen on (default 4566)          ECS_EMULATOR_PORT
   --host H              address to listen on (default 127.0.0.1)  ECS_EMULATOR_HOST
@@ -32,6 +34,9 @@ const WATCH_PARENT = 'ECS_EMULATOR_AGENT_WATCH_PARENT'
 async function main (argv: string[]): Promise<void> {
   const [command, ...rest] = argv[0]?.startsWith('-') === false ? argv : ['up', ...argv]
   if (command === 'agent') return await agent(rest)
+  // Loaded on demand, as the agent is: neither is on the server's start-up path.
+  if (command === 'drill') process.exit(await (await import('./drill/command.js')).drillCommand(rest))
+  if (command === 'explain') process.exit(await (await import('./drill/explain-command.js')).explainCommand(rest))
   if (command === 'help' || rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(USAGE)
     return
@@ -90,6 +95,10 @@ async function agent (argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof Error && e.name === 'ScenarioError') {
+    process.stderr.write(`ecs-emulator drill: ${e.message}\n`)
+    process.exit(2)
+  }
   if (e instanceof ConfigError || e instanceof AgentConfigError) {
     const usage = e instanceof AgentConfigError ? AGENT_USAGE : USAGE
     process.stderr.write(`ecs-emulator: ${e.message}\n\n${usage}`)

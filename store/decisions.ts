@@ -57,6 +57,8 @@ export interface DecisionQuery {
   action?: string
   decision?: string
   onBehalfOf?: string
+  /** The request the decisions were made in (not indexed: a scan of the log). */
+  requestId?: string
   /** Epoch seconds; inclusive bounds. */
   since?: number
   until?: number
@@ -118,6 +120,7 @@ export class DecisionLog {
     add('action = ?', q.action)
     add('decision = ?', q.decision)
     add('on_behalf_of = ?', q.onBehalfOf)
+    add('request_id = ?', q.requestId)
     add('time >= ?', q.since)
     add('time <= ?', q.until)
     const sql = `SELECT doc FROM decisions_v2 ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}

@@ -1,0 +1,206 @@
+/**
+ * One run of a drill scenario against a fresh emulator: its own data directory, its own port,
+ * its own agents and containers (labelled with the run, removed afterwards). The starting state
+ * (roles, policies, the caller) is made by the root user; then the caller performs the steps,
+ * in order, until one fails. A failed step says what the user sees there, exactly as AWS would
+ * show it, and the cause behind it (src/drill/explain.ts). Every decision of the run is kept,
+ * for the ablation matrix.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { AgentLauncher } from '../agent-launcher.js'
+import { loadConfig } from '../config.js'
+import { createLogger } from '../log.js'
+import { startServer, type RunningServer } from '../server.js'
+import type { PolicyDocument } from '../iam/policy.js'
+import { explain, type Explanation } from './explain.js'
+import { applyMutation, managedArn, parseMutation } from './mutations.js'
+import { ScenarioError, type CallerSpec, type RoleSpec, type Scenario } from './scenario.js'
+import { cliError, Steps, type StepOutcome } from './steps.js'
+
+/** The label on every container, network and image a drill run makes. */
+export const DRILL_LABEL = 'ecs-emulator.drill'
+
+export interface RunOptions {
+  /** A mutation (`remove-action:ecsInstanceRole:ecs:Poll`), applied before anything is made. */
+  mutation?: string
+  /** `soft`: every decision is logged, nothing is denied (the ablation's baseline). */
+  iam?: 'enforce' | 'soft'
+  /** Overrides the scenario's. */
+  timeScale?: number
+  /** Told of each step as it starts and ends. */
+  progress?: (event: ProgressEvent) => void
+  /** Keeps the run's emulator log (pino, level `info`) on stderr. */
+  verbose?: boolean
+}
+
+export type ProgressEvent =
+  | { kind: 'start', step: string, index: number, of: number }
+  | { kind: 'end', step: string, index: number, of: number, ok: boolean, ms: number }
+
+export interface UsedDecision {
+  /** The role of the scenario (or `caller`) the principal is. */
+  role: string
+  principal: string
+  action: string
+  resource: string
+  decision: string
+}
+
+export interface DrillRun {
+  scenario: string
+  mutation?: string
+  timeScale: number
+  iam: 'enforce' | 'soft'
+  steps: { name: string, ok: boolean, ms: number }[]
+  failure?: DrillFailure
+  decisions: UsedDecision[]
+  ms: number
+}
+
+export interface DrillFailure {
+  step: string
+  /** What the user sees, exactly. */
+  symptom: string
+  cause?: Explanation
+}
+
+export async function runScenario (scenario: Scenario, o: RunOptions = {}): Promise<DrillRun> {
+  const started = Date.now()
+  const mutated = o.mutation === undefined ? scenario : await applyMutation(scenario, parseMutation(o.mutation))
+  const timeScale = o.timeScale ?? scenario.timeScale
+  const iam = o.iam ?? 'enforce'
+  const runId = `${scenario.name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+  const dataDir = mkdtempSync(join(tmpdir(), 'ecs-emulator-drill-'))
+  const log = createLogger(o.verbose === true ? 'info' : 'silent')
+  const config = loadConfig([], {}, {
+    port: 0, registryPort: 0, dataDir, region: mutated.region, timeScale, iam,
+    logLevel: o.verbose === true ? 'info' : 'silent', agent: false
+  })
+  const server = await startServer(config, { log })
+  const launcher = new AgentLauncher({
+    log, endpoint: server.url, dataDir, logLevel: 'warn',
+    extraArgs: ['--time-scale', String(timeScale), '--label', `${DRILL_LABEL}=${runId}`]
+  })
+  server.emulator.ec2.launcher = launcher
+  if (needsFargate(mutated)) launcher.startBuiltIn()
+  const steps = new Steps(server, mutated, { runId, label: DRILL_LABEL })
+  const run: DrillRun = { scenario: scenario.name, mutation: o.mutation, timeScale, iam, steps: [], decisions: [], ms: 0 }
+  try {
+    await setUp(steps, mutated)
+    for (const [index, step] of mutated.steps.entries()) {
+      const of = mutated.steps.length
+      o.progress?.({ kind: 'start', step: step.name, index, of })
+      const t0 = Date.now()
+      const outcome = await steps.run(step)
+      const ms = Date.now() - t0
+      run.steps.push({ name: step.name, ok: outcome.ok, ms })
+      o.progress?.({ kind: 'end', step: step.name, index, of, ok: outcome.ok, ms })
+      if (!outcome.ok) {
+        run.failure = failureOf(server, step.name, outcome, t0)
+        break
+      }
+    }
+    run.decisions = usedDecisions(server, mutated)
+  } finally {
+    await launcher.close()
+    await steps.cleanUp()
+    await server.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  run.ms = Date.now() - started
+  return run
+}
+
+/** Fargate tasks run on the built-in agent, which has Fargate capacity. */
+const needsFargate = (s: Scenario): boolean => JSON.stringify(s.steps).includes('FARGATE')
+
+function failureOf (server: RunningServer, step: string, outcome: StepOutcome & { ok: false },
+  since: number): DrillFailure {
+  const failure: DrillFailure = { step, symptom: outcome.symptom }
+  const window = { since: since / 1000 - 1 }
+  for (const subject of outcome.subjects ?? []) {
+    const found = explain(server.emulator, subject, window)
+    if (found?.decision !== undefined || (found !== undefined && failure.cause === undefined)) failure.cause = found
+    if (found?.decision !== undefined) break
+  }
+  return failure
+}
+
+// --- the starting state ---------------------------------------------------------------------
+
+async function setUp (steps: Steps, scenario: Scenario): Promise<void> {
+  // Policies may name the account, the region and the roles (`${ACCOUNT}`, `${ROLE_ARN_web}`).
+  const s = { ...scenario, roles: steps.resolve(scenario.roles, 'roles'), caller: steps.resolve(scenario.caller, 'caller') }
+  const iam = async (operation: string, input: Record<string, unknown>): Promise<any> => {
+    try {
+      return await steps.send('iam', operation, input, 'root')
+    } catch (e) {
+      if (e instanceof ScenarioError) throw e
+      throw new ScenarioError(`the starting state cannot be made: ${cliError(e, operation)}`)
+    }
+  }
+  for (const [name, role] of Object.entries(s.roles)) {
+    await iam('CreateRole', { RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trustDocument(role.trust)) })
+    await attach(iam, { RoleName: name }, 'Role', name, role)
+    if (role.instanceProfile !== undefined) {
+      await iam('CreateInstanceProfile', { InstanceProfileName: role.instanceProfile })
+      await iam('AddRoleToInstanceProfile', { InstanceProfileName: role.instanceProfile, RoleName: name })
+    }
+  }
+  const user = s.caller.user
+  await iam('CreateUser', { UserName: user })
+  await attach(iam, { UserName: user }, 'User', user, s.caller)
+  const { AccessKey } = await iam('CreateAccessKey', { UserName: user })
+  steps.callerCredentials = { accessKeyId: AccessKey.AccessKeyId, secretAccessKey: AccessKey.SecretAccessKey }
+}
+
+type Iam = (operation: string, input: Record<string, unknown>) => Promise<any>
+
+/** A role's or the caller's policies: managed, customer managed, inline, and the boundary. */
+async function attach (iam: Iam, who: Record<string, string>, kind: 'Role' | 'User', name: string,
+  spec: RoleSpec | CallerSpec): Promise<void> {
+  for (const policy of spec.managed ?? []) {
+    await iam(`Attach${kind}Policy`, { ...who, PolicyArn: managedArn(policy) })
+  }
+  for (const [policyName, document] of Object.entries(spec.customer ?? {})) {
+    const { Policy } = await iam('CreatePolicy', { PolicyName: policyName, PolicyDocument: JSON.stringify(document) })
+    await iam(`Attach${kind}Policy`, { ...who, PolicyArn: Policy.Arn })
+  }
+  for (const [policyName, document] of Object.entries(spec.inline ?? {})) {
+    await iam(`Put${kind}Policy`, { ...who, PolicyName: policyName, PolicyDocument: JSON.stringify(document) })
+  }
+  if (spec.boundary !== undefined) {
+    await iam(`Put${kind}PermissionsBoundary`, { ...who, PermissionsBoundary: managedArn(spec.boundary) })
+  }
+  void name
+}
+
+export function trustDocument (trust: string | PolicyDocument): PolicyDocument {
+  if (typeof trust !== 'string') return trust
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: trust }, Action: 'sts:AssumeRole' }]
+  }
+}
+
+// --- what the run used ------------------------------------------------------------------------
+
+/** Every decision made for the scenario's roles and its caller, by role, action and resource. */
+function usedDecisions (server: RunningServer, s: Scenario): UsedDecision[] {
+  const account = server.emulator.config.accountId
+  const roleOf = (principal: string): string | undefined => {
+    if (principal === `arn:aws:iam::${account}:user/${s.caller.user}`) return 'caller'
+    const m = /^arn:aws:sts::\d{12}:assumed-role\/([^/]+)\//.exec(principal)
+    return m !== null && s.roles[m[1]] !== undefined ? m[1] : undefined
+  }
+  const seen = new Map<string, UsedDecision>()
+  for (const d of server.emulator.decisions.query({ limit: 10_000 })) {
+    const role = roleOf(d.principal)
+    if (role === undefined) continue
+    const key = `${role} ${d.action} ${d.resource}`
+    if (!seen.has(key)) seen.set(key, { role, principal: d.principal, action: d.action, resource: d.resource, decision: d.decision })
+  }
+  return [...seen.values()].sort((a, b) => `${a.role} ${a.action}`.localeCompare(`${b.role} ${b.action}`))
+}
