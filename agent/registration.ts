@@ -14,7 +14,13 @@ import { retriable, terminal } from './exit.js'
 import { F, type Logger } from './log.js'
 import { AGENT_HASH, AGENT_VERSION } from './version.js'
 
+/**
+ * Errors that end the registration loop. An AccessDeniedException ends the process with 1,
+ * which ecs-init restarts (so the denial repeats in the log for as long as it lasts); the
+ * others with 5, which it does not (`agent/app/agent.go`).
+ */
 const TERMINAL_CODES = new Set(['AccessDeniedException', 'ClientException', 'InvalidParameterException'])
+const RESTARTED_CODES = new Set(['AccessDeniedException'])
 
 const RCI = 'ecs:RegisterContainerInstance'
 
@@ -83,6 +89,7 @@ async function withRetries (input: RegistrationInput,
     }
     if (TERMINAL_CODES.has(failure.code) || isClusterNotFound(failure)) {
       logFailure(input.log, failure, 'Received terminal error from RegisterContainerInstance call, exiting')
+      if (RESTARTED_CODES.has(failure.code)) throw retriable(describeCallError(failure))
       throw terminal(describeCallError(failure))
     }
     logFailure(input.log, failure, 'Received non-terminal error from RegisterContainerInstance call, retrying with exponential backoff')

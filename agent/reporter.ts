@@ -88,7 +88,7 @@ export class StateReporter {
     const addressed = (change.attachments ?? []).filter(a => a.privateIPv4Address !== undefined)
     if (addressed.length === 0) return
     try {
-      await this.#o.api.submitAttachmentStateChanges(this.#o.cluster, addressed)
+      await this.#o.api.submitAttachmentStateChanges(clusterOf(change.taskArn, this.#o.cluster), addressed)
     } catch (e) {
       const failure = callError('ecs:SubmitAttachmentStateChanges', e)
       const fields = { [F.taskArn]: change.taskArn, [F.call]: failure.call, [F.errorCode]: failure.code }
@@ -97,10 +97,19 @@ export class StateReporter {
   }
 }
 
+/**
+ * The cluster a task is in, from its ARN (`task/CLUSTER/ID`): the agent's own cluster for an
+ * EC2 task; for a Fargate task the emulator's Fargate capacity runs, whichever cluster it was
+ * started in. `configured` for a short ARN.
+ */
+export function clusterOf (taskArn: string, configured: string): string {
+  return /^arn:aws[\w-]*:ecs:[^:]+:\d{12}:task\/([^/]+)\/[^/]+$/.exec(taskArn)?.[1] ?? configured
+}
+
 /** The SubmitTaskStateChange request for a change (`ecs_client.go` submitTaskStateChange). */
 export function submission (cluster: string, change: TaskStateChange): SubmitTaskStateChangeCommandInput {
   return {
-    cluster,
+    cluster: clusterOf(change.taskArn, cluster),
     task: change.taskArn,
     status: change.status,
     reason: trim(change.reason ?? '', MAX_REASON),

@@ -9,7 +9,7 @@
 // proxy can do) are measured too, as the floor of what proxying in Node costs here. Errors: non-2xx, failed and timed-out (5 s) requests.
 // Usage: npm run bench:alb [-- --seconds 3 --connections 16 --rate 1000 --paced-seconds 4 --only node]
 // (BENCH_NODE_FLAGS='--cpu-prof' profiles the emulator.)
-import { spawn } from 'node:child_process'
+import { execFile, spawn, spawnSync } from 'node:child_process'
 import http from 'node:http'
 import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -257,11 +257,24 @@ function paced (url, rate, seconds) {
   })
 }
 
+/** wrk (a C client, far lighter than autocannon in this process), when installed. */
+const WRK = spawnSync('wrk', ['--version']).error === undefined
+
+/** Requests per second with wrk's CONNECTIONS keep-alive connections, one thread. */
+function wrk (url, seconds) {
+  if (!WRK) return Promise.resolve(undefined)
+  return new Promise(resolve => execFile('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, url],
+    { timeout: (seconds + 10) * 1000 }, (error, stdout) => {
+      const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout ?? '')?.[1]
+      resolve(error === null && rps !== undefined ? Number(rps) : undefined)
+    }))
+}
+
 async function measure (url, pids) {
   await throughput(url, 1) // warm-up: JIT, pooled connections
   const max = await throughput(url, SECONDS, { client: process.pid, ...pids })
   const fixed = await paced(url, RATE, PACED_SECONDS)
-  return { ...max, ...fixed }
+  return { ...max, ...fixed, wrk: await wrk(url, SECONDS) }
 }
 
 const f = (n, digits = 2) => n.toFixed(digits).padStart(8)
@@ -272,12 +285,16 @@ function report (scale, rows, skipped) {
     `${cpus().length} cores shared by client, emulator and target`)
   console.log(`max: autocannon, ${CONNECTIONS} keep-alive connections, ${SECONDS} s (cpu: share of one core); ` +
     `fixed: ${RATE} req/s for ${PACED_SECONDS} s, open loop, latency from each request's due time`)
-  console.log('target  path          max req/s  cpu client/proxy/target   p50 ms   p99 ms  send lag ms  achieved/s  errors')
+  console.log(WRK
+    ? `wrk req/s: wrk -t1 -c${CONNECTIONS}, ${SECONDS} s (a C client: the client's share of the cores is small)`
+    : 'wrk req/s: - (wrk is not installed: `apt-get install wrk` adds a lighter client\'s figures)')
+  console.log('target  path          max req/s  cpu client/proxy/target   p50 ms   p99 ms  send lag ms  achieved/s  errors  wrk req/s')
   const share = x => x === undefined || Number.isNaN(x) ? '-' : `${Math.round(100 * x)}%`
   for (const r of rows) {
     const cpu = [r.cpu.client, r.cpu.proxy, r.cpu.target].map(share).join('/')
     console.log(`${r.target.padEnd(7)} ${r.path.padEnd(12)} ${f(r.rps, 0).padStart(10)}  ${cpu.padEnd(23)} ` +
-      `${f(r.p50)} ${f(r.p99)} ${f(r.lag).padStart(12)} ${f(r.achieved, 0).padStart(11)} ${String(r.bad).padStart(7)}`)
+      `${f(r.p50)} ${f(r.p99)} ${f(r.lag).padStart(12)} ${f(r.achieved, 0).padStart(11)} ${String(r.bad).padStart(7)}` +
+      `  ${(r.wrk === undefined ? '-' : r.wrk.toFixed(0)).padStart(9)}`)
   }
   for (const target of ['node', 'httpd']) {
     const direct = rows.find(r => r.target === target && r.path === 'direct')
@@ -294,6 +311,10 @@ function report (scale, rows, skipped) {
       `bare Node proxy/direct ${(bare.rps / direct.rps).toFixed(2)}, raw relay/direct ${(raw.rps / direct.rps).toFixed(2)}, ` +
       `listener/bare proxy ${(via.rps / bare.rps).toFixed(2)}; ` +
       `proxy CPU per request: listener ${cost(via)} µs, bare proxy ${cost(bare)} µs`)
+    if (direct.wrk !== undefined && via.wrk !== undefined) {
+      console.log(`${target}, with wrk: listener/direct throughput ${(via.wrk / direct.wrk).toFixed(2)}, ` +
+        `bare Node proxy/direct ${(bare.wrk / direct.wrk).toFixed(2)}, raw relay/direct ${(raw.wrk / direct.wrk).toFixed(2)}`)
+    }
     if (direct.achieved < 0.95 * RATE || direct.bad > 0) {
       console.log(`${target}: direct, the target itself did not keep up with ${RATE} req/s ` +
         `(${direct.achieved.toFixed(0)}/s, ${direct.bad} errors): latencies at that rate are its own, not the listener's`)
@@ -317,9 +338,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 // The whole run is bounded: whatever hangs, the bench stops and cleans up.
 const deadline = setTimeout(() => {
-  console.error('bench:alb: over 120 s, stopping')
+  console.error('bench:alb: over 180 s, stopping')
   void cleanUp().finally(() => process.exit(1))
-}, 120_000)
+}, 180_000)
 deadline.unref()
 
 const port = line => /^port (\d+)$/.exec(line)?.[1]

@@ -15,7 +15,7 @@ import { compileAction, splitAction } from '../iam/matching.js'
 import type { PolicyDocument } from '../iam/policy.js'
 import { VERSION } from '../version.js'
 import { formatExplanation } from './explain-command.js'
-import { managedArn } from './mutations.js'
+import { managedArn, NOT_ON_AWS, SERVICE_LINKED_ROLES } from './mutations.js'
 import { formatTable } from './report.js'
 import { runScenario, type DrillRun, type UsedDecision } from './runner.js'
 import type { CallerSpec, RoleSpec, Scenario } from './scenario.js'
@@ -26,6 +26,8 @@ export interface AblationCell {
   /** The resources the baseline used it on. */
   resources: string[]
   outcome: 'breaks' | 'no-effect' | 'not-granted'
+  /** Said of a break AWS would not allow (a service-linked role's). */
+  note?: string
   step?: string
   symptom?: string
   /** `PRINCIPAL ACTION: why`, in one line. */
@@ -138,10 +140,13 @@ function pairsOf (used: UsedDecision[]): Pair[] {
 
 async function ablateOne (scenario: Scenario, pair: Pair, o: AblateOptions): Promise<AblationCell> {
   const cell: AblationCell = { role: pair.role, action: pair.action, resources: pair.resources, outcome: 'no-effect' }
+  if (SERVICE_LINKED_ROLES[pair.role] !== undefined) cell.note = NOT_ON_AWS
   let run: DrillRun
   try {
+    // A service-linked role can only be broken by the emulator's own control.
+    const kind = SERVICE_LINKED_ROLES[pair.role] === undefined ? 'remove-action' : 'slr'
     run = await runScenario(scenario, {
-      mutation: `remove-action:${pair.role}:${pair.action}`, timeScale: o.timeScale, verbose: o.verbose
+      mutation: `${kind}:${pair.role}:${pair.action}`, timeScale: o.timeScale, verbose: o.verbose
     })
   } catch (e) {
     // The role's policies do not grant it (the baseline ran in soft mode): nothing to remove.
@@ -169,6 +174,9 @@ async function ablateOne (scenario: Scenario, pair: Pair, o: AblateOptions): Pro
 async function roleSummaries (scenario: Scenario, used: UsedDecision[]): Promise<RoleSummary[]> {
   const emulated = emulatedActions()
   const specs: [string, RoleSpec | CallerSpec][] = [...Object.entries(scenario.roles), ['caller', scenario.caller]]
+  for (const slr of Object.keys(SERVICE_LINKED_ROLES)) {
+    if (used.some(d => d.role === slr)) specs.push([slr, { trust: SERVICE_LINKED_ROLES[slr], managed: ['AmazonECSServiceRolePolicy'] }])
+  }
   const out: RoleSummary[] = []
   for (const [role, spec] of specs) {
     const mine = used.filter(d => d.role === role && d.decision === 'Allow')

@@ -11,6 +11,8 @@
  * - `deny:ROLE:ACTION`: an inline policy with an explicit Deny of ACTION.
  * - `trust:ROLE:PRINCIPAL`: the trust policy names the service PRINCIPAL instead.
  * - `boundary:ROLE:POLICY`: the AWS managed POLICY is the role's permissions boundary.
+ * - `slr:AWSServiceRoleForECS:ACTION`: the service-linked role, made before the first step,
+ *   loses ACTION. Emulator only: AWS lets no one edit a service-linked role (the report says so).
  *
  * TARGET is a role of the scenario or `caller`, the user that performs the steps.
  */
@@ -20,8 +22,14 @@ import { compileAction, splitAction } from '../iam/matching.js'
 import type { PolicyDocument, PolicyStatement } from '../iam/policy.js'
 import { ScenarioError, type CallerSpec, type RoleSpec, type Scenario } from './scenario.js'
 
-export type MutationKind = 'detach' | 'delete-role' | 'remove-action' | 'deny' | 'trust' | 'boundary'
-const KINDS: MutationKind[] = ['detach', 'delete-role', 'remove-action', 'deny', 'trust', 'boundary']
+export type MutationKind = 'detach' | 'delete-role' | 'remove-action' | 'deny' | 'trust' | 'boundary' | 'slr'
+const KINDS: MutationKind[] = ['detach', 'delete-role', 'remove-action', 'deny', 'trust', 'boundary', 'slr']
+
+/** The service-linked roles a drill may break, and the service each is for. */
+export const SERVICE_LINKED_ROLES: Record<string, string> = { AWSServiceRoleForECS: 'ecs.amazonaws.com' }
+
+/** What a report says of a mutation that cannot be made on AWS. */
+export const NOT_ON_AWS = 'AWS does not let anyone edit a service-linked role: this break is the emulator\'s alone, to show what the role is for.'
 
 export interface Mutation {
   spec: string
@@ -47,6 +55,12 @@ export function parseMutation (spec: string): Mutation {
 /** The scenario with `m` applied to its roles or caller; the original is left as it was. */
 export async function applyMutation (scenario: Scenario, m: Mutation): Promise<Scenario> {
   const s = structuredClone(scenario)
+  if (m.kind === 'slr') {
+    if (SERVICE_LINKED_ROLES[m.target] === undefined) {
+      throw new ScenarioError(`mutation '${m.spec}': slr breaks ${Object.keys(SERVICE_LINKED_ROLES).join(', ')}, not '${m.target}'`)
+    }
+    return s
+  }
   if (m.target !== 'caller' && s.roles[m.target] === undefined) {
     throw new ScenarioError(`mutation '${m.spec}': the scenario has no role '${m.target}' (roles: ${Object.keys(s.roles).join(', ')}, or caller)`)
   }

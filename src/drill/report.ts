@@ -79,7 +79,7 @@ export function formatMarkdown (r: AblationReport): string {
     '',
     '| role | action | without it | shows after | what the user sees | cause |',
     '|---|---|---|---|---|---|',
-    ...r.cells.map(c => `| ${c.role} | \`${c.action}\` | ${outcomeText(c)} | ${seconds(c.showsAfterMs)} | ${md(oneLine(c.symptom, 400))} | ${md(c.cause ?? '')} |`)
+    ...r.cells.map(c => `| ${c.role} | \`${c.action}\` | ${outcomeText(c)}${c.note === undefined ? '' : ` (${c.note})`} | ${seconds(c.showsAfterMs)} | ${md(oneLine(c.symptom, 400))} | ${md(c.cause ?? '')} |`)
   ]
   for (const u of r.roles) {
     out.push('', `## ${u.role}`, '')

@@ -15,7 +15,7 @@ import { createLogger } from '../log.js'
 import { startServer, type RunningServer } from '../server.js'
 import type { PolicyDocument } from '../iam/policy.js'
 import { explain, type Explanation } from './explain.js'
-import { applyMutation, managedArn, parseMutation } from './mutations.js'
+import { applyMutation, managedArn, parseMutation, SERVICE_LINKED_ROLES, withoutAction, type Mutation } from './mutations.js'
 import { ScenarioError, type CallerSpec, type RoleSpec, type Scenario } from './scenario.js'
 import { cliError, Steps, type StepOutcome } from './steps.js'
 
@@ -56,6 +56,8 @@ export interface DrillRun {
   steps: { name: string, ok: boolean, ms: number }[]
   failure?: DrillFailure
   decisions: UsedDecision[]
+  /** What the steps saved, and the built-in names (`ACCOUNT`, `ROLE_ARN_…`): for expectations. */
+  vars: Record<string, string>
   ms: number
 }
 
@@ -68,7 +70,8 @@ export interface DrillFailure {
 
 export async function runScenario (scenario: Scenario, o: RunOptions = {}): Promise<DrillRun> {
   const started = Date.now()
-  const mutated = o.mutation === undefined ? scenario : await applyMutation(scenario, parseMutation(o.mutation))
+  const mutation = o.mutation === undefined ? undefined : parseMutation(o.mutation)
+  const mutated = mutation === undefined ? scenario : await applyMutation(scenario, mutation)
   const timeScale = o.timeScale ?? scenario.timeScale
   const iam = o.iam ?? 'enforce'
   const runId = `${scenario.name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
@@ -86,9 +89,13 @@ export async function runScenario (scenario: Scenario, o: RunOptions = {}): Prom
   server.emulator.ec2.launcher = launcher
   if (needsFargate(mutated)) launcher.startBuiltIn()
   const steps = new Steps(server, mutated, { runId, label: DRILL_LABEL })
-  const run: DrillRun = { scenario: scenario.name, mutation: o.mutation, timeScale, iam, steps: [], decisions: [], ms: 0 }
+  const fargate = needsFargate(mutated)
+  const run: DrillRun = { scenario: scenario.name, mutation: o.mutation, timeScale, iam, steps: [], decisions: [], vars: {}, ms: 0 }
   try {
     await setUp(steps, mutated)
+    // On AWS, Fargate's capacity is simply there: here it is an agent, which must have joined.
+    if (fargate) await steps.fargateCapacity()
+    if (mutation?.kind === 'slr') await breakServiceLinkedRole(server, steps, mutation)
     for (const [index, step] of mutated.steps.entries()) {
       const of = mutated.steps.length
       o.progress?.({ kind: 'start', step: step.name, index, of })
@@ -98,11 +105,12 @@ export async function runScenario (scenario: Scenario, o: RunOptions = {}): Prom
       run.steps.push({ name: step.name, ok: outcome.ok, ms })
       o.progress?.({ kind: 'end', step: step.name, index, of, ok: outcome.ok, ms })
       if (!outcome.ok) {
-        run.failure = failureOf(server, step.name, outcome, t0)
+        run.failure = failureOf(server, mutated, step.name, outcome, t0)
         break
       }
     }
     run.decisions = usedDecisions(server, mutated)
+    run.vars = Object.fromEntries([...steps.vars].filter(([, v]) => typeof v === 'string')) as Record<string, string>
   } finally {
     await launcher.close()
     await steps.cleanUp()
@@ -113,19 +121,54 @@ export async function runScenario (scenario: Scenario, o: RunOptions = {}): Prom
   return run
 }
 
+/**
+ * The emulator-only break of a service-linked role: the role is made now (as ECS would make it
+ * on first need) and its policy swapped, in the IAM store itself, for an inline copy without
+ * the action. The IAM API refuses this edit, as AWS does.
+ */
+async function breakServiceLinkedRole (server: RunningServer, steps: Steps, m: Mutation): Promise<void> {
+  const account = server.emulator.config.accountId
+  await steps.send('iam', 'CreateServiceLinkedRole', { AWSServiceName: SERVICE_LINKED_ROLES[m.target] }, 'root')
+  const iam = server.emulator.iam
+  for (const arn of iam.attachedPolicies(account, 'role', m.target)) {
+    const document = iam.managedPolicyDocument(arn)
+    const copy = document === undefined ? undefined : await withoutAction(document, m.arg!)
+    if (copy === undefined) continue
+    iam.detach(account, 'role', m.target, arn)
+    iam.putInlinePolicy(account, 'role', m.target, { policyName: `${arn.split('/').pop()!}-without-${m.arg!.replace(':', '-')}`, document: JSON.stringify(copy) })
+  }
+  iam.clearCaches()
+}
+
 /** Fargate tasks run on the built-in agent, which has Fargate capacity. */
 const needsFargate = (s: Scenario): boolean => JSON.stringify(s.steps).includes('FARGATE')
 
-function failureOf (server: RunningServer, step: string, outcome: StepOutcome & { ok: false },
-  since: number): DrillFailure {
+/**
+ * The failure and its cause: the first of the step's subjects that explain traces to a denied
+ * decision; else any denial of the scenario's roles or caller during the step.
+ */
+function failureOf (server: RunningServer, s: Scenario, step: string,
+  outcome: StepOutcome & { ok: false }, since: number): DrillFailure {
   const failure: DrillFailure = { step, symptom: outcome.symptom }
   const window = { since: since / 1000 - 1 }
   for (const subject of outcome.subjects ?? []) {
     const found = explain(server.emulator, subject, window)
     if (found?.decision !== undefined || (found !== undefined && failure.cause === undefined)) failure.cause = found
-    if (found?.decision !== undefined) break
+    if (found?.decision !== undefined) return failure
   }
+  const denied = server.emulator.decisions.query({ since: window.since, limit: 1000 })
+    .filter(d => d.decision !== 'Allow' && roleOf(server, s, d.principal) !== undefined)
+  const first = denied.at(-1)
+  const traced = first === undefined ? undefined : explain(server.emulator, first.requestId, window)
+  if (traced !== undefined) failure.cause = traced
   return failure
+}
+
+/** The role of the scenario (or `caller`) a principal is, if it is one of them. */
+function roleOf (server: RunningServer, s: Scenario, principal: string): string | undefined {
+  if (principal === `arn:aws:iam::${server.emulator.config.accountId}:user/${s.caller.user}`) return 'caller'
+  const m = /^arn:aws:sts::\d{12}:assumed-role\/([^/]+)\//.exec(principal)
+  return m !== null && (s.roles[m[1]] !== undefined || SERVICE_LINKED_ROLES[m[1]] !== undefined) ? m[1] : undefined
 }
 
 // --- the starting state ---------------------------------------------------------------------
@@ -189,15 +232,9 @@ export function trustDocument (trust: string | PolicyDocument): PolicyDocument {
 
 /** Every decision made for the scenario's roles and its caller, by role, action and resource. */
 function usedDecisions (server: RunningServer, s: Scenario): UsedDecision[] {
-  const account = server.emulator.config.accountId
-  const roleOf = (principal: string): string | undefined => {
-    if (principal === `arn:aws:iam::${account}:user/${s.caller.user}`) return 'caller'
-    const m = /^arn:aws:sts::\d{12}:assumed-role\/([^/]+)\//.exec(principal)
-    return m !== null && s.roles[m[1]] !== undefined ? m[1] : undefined
-  }
   const seen = new Map<string, UsedDecision>()
   for (const d of server.emulator.decisions.query({ limit: 10_000 })) {
-    const role = roleOf(d.principal)
+    const role = roleOf(server, s, d.principal)
     if (role === undefined) continue
     const key = `${role} ${d.action} ${d.resource}`
     if (!seen.has(key)) seen.set(key, { role, principal: d.principal, action: d.action, resource: d.resource, decision: d.decision })

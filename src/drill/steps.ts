@@ -26,6 +26,7 @@ const SDK: Record<string, [string, string]> = {
   ecr: ['@aws-sdk/client-ecr', 'ECRClient'],
   secretsmanager: ['@aws-sdk/client-secrets-manager', 'SecretsManagerClient'],
   ssm: ['@aws-sdk/client-ssm', 'SSMClient'],
+  efs: ['@aws-sdk/client-efs', 'EFSClient'],
   sts: ['@aws-sdk/client-sts', 'STSClient']
 }
 
@@ -73,6 +74,17 @@ export class Steps {
     const Command = mod[`${operation}Command`]
     if (Command === undefined) throw new ScenarioError(`${service} has no operation ${operation}`)
     return await client.send(new Command(input))
+  }
+
+  /** Waits for the built-in agent, the emulator's Fargate capacity, to join `default`. */
+  async fargateCapacity (): Promise<void> {
+    const joined = await this.#until({ name: 'Fargate capacity', timeout: 60 } as Step, async () => {
+      const arns = (await this.send('ecs', 'ListContainerInstances', { cluster: 'default' }, 'root').catch(() => ({}))).containerInstanceArns ?? []
+      if (arns.length === 0) return false
+      const { containerInstances } = await this.send('ecs', 'DescribeContainerInstances', { cluster: 'default', containerInstances: arns }, 'root')
+      return (containerInstances ?? []).some((i: any) => i.agentConnected === true)
+    })
+    if (!joined) throw new ScenarioError('the emulator\'s Fargate capacity (its built-in agent) did not join within 60 s')
   }
 
   async run (step: Step): Promise<StepOutcome> {
@@ -186,11 +198,22 @@ export class Steps {
     return {
       ok: false,
       symptom: event === undefined ? `The service never reached ${step.status ?? 'a steady state'} (${counts})` : `${event} (${counts})`,
-      subjects: [service.serviceArn, ...this.#taskArnsOf(service)]
+      subjects: [service.serviceArn]
     }
   }
 
-  #taskArnsOf (_service: any): string[] { return [] }
+  /** Every task of every cluster, newest first as ListTasks gives them. */
+  async #taskArns (): Promise<string[]> {
+    const { clusterArns } = await this.send('ecs', 'ListClusters', {}, 'root')
+    const out: string[] = []
+    for (const cluster of clusterArns ?? []) {
+      for (const desiredStatus of ['RUNNING', 'STOPPED']) {
+        const { taskArns } = await this.send('ecs', 'ListTasks', { cluster, desiredStatus }, 'root')
+        out.push(...(taskArns ?? []))
+      }
+    }
+    return out
+  }
 
   async #ec2Instances (): Promise<string[]> {
     const out = await this.send('ec2', 'DescribeInstances', {}, 'root').catch(() => ({}))
@@ -257,6 +280,8 @@ export class Steps {
     const tail = events.slice(-5)
     return {
       ok: false,
+      // The application wrote the log: its tasks' calls, as their task role, are the suspects.
+      subjects: await this.#taskArns(),
       symptom: tail.length === 0
         ? `The log group ${logGroupName} has no events`
         : `No event of ${logGroupName} contains '${wanted}'; the last: ${tail.join(' | ')}`

@@ -222,14 +222,14 @@ describe('credentials and health', () => {
 })
 
 describe('the instance role\'s permissions', () => {
-  it('never joins without ecs:RegisterContainerInstance: the log names the denied call and the agent exits 5', async () => {
+  it('never joins without ecs:RegisterContainerInstance: the log names the denied call and the agent exits 1, to be restarted (reference § 3.5)', async () => {
     await createCluster('locked')
     await profileAllowing('no-register', ['ecs:DiscoverPollEndpoint', 'ecs:Poll', 'ecs:StartTelemetrySession', 'ecs:SubmitTaskStateChange'])
     const { log, lines } = captureLog()
     const engines = fakeEngines()
     const agent = start({ cluster: 'locked', instanceProfile: 'no-register', createEngine: engines.create, log })
 
-    expect(await agent.exited).toBe(5)
+    expect(await agent.exited).toBe(1)
     expect(engines.made).toEqual([])
     expect(await instances('locked')).toEqual([])
     const denied = lines.map(l => JSON.parse(l) as { call?: string, errorCode?: string, msg: string })

@@ -118,6 +118,11 @@ describe('SubmitTaskStateChange bodies', () => {
     expect(body.containers?.[0].runtimeId).toHaveLength(255)
     expect(body.attachments).toBeUndefined()
   })
+
+  it('names the task\'s own cluster: a Fargate task of another cluster on the emulator\'s Fargate capacity', () => {
+    const body = submission('default', { taskArn: 'arn:aws:ecs:us-east-1:000000000000:task/web/abc', status: 'RUNNING', containers: [] })
+    expect(body.cluster).toBe('web')
+  })
 })
 
 describe('agent configuration', () => {
