@@ -14,6 +14,7 @@ export function formatRun (run: DrillRun): string {
     `drill ${run.scenario}${run.mutation === undefined ? '' : ` --break ${run.mutation}`}` +
       ` (time scale ${run.timeScale}, iam ${run.iam}, ${(run.ms / 1000).toFixed(1)} s)`
   ]
+  if (run.note !== undefined) lines.push(`  note: ${run.note}`)
   for (const s of run.steps) lines.push(`  ${s.ok ? '✓' : '✗'} ${s.name} (${(s.ms / 1000).toFixed(1)} s)`)
   if (run.failure === undefined) {
     lines.push('', 'every step succeeded')
@@ -21,6 +22,12 @@ export function formatRun (run: DrillRun): string {
   }
   const f = run.failure
   lines.push('', `first failure: ${f.step}`, '', 'what the user sees', indent(f.symptom))
+  const e = run.expected
+  if (e !== undefined) {
+    lines.push(e.inferred
+      ? `  (inferred: the behaviour reference${e.reference === undefined ? '' : ` § ${e.reference}`} marks AWS's text for this unconfirmed; this is the emulator's)`
+      : `  (AWS's text, as the behaviour reference${e.reference === undefined ? '' : ` § ${e.reference}`} gives it)`)
+  }
   if (f.cause === undefined) {
     lines.push('', 'cause', '  no denied decision was found for it')
   } else {
@@ -45,7 +52,7 @@ export function stamp (r: AblationReport): string {
 }
 
 function outcomeText (c: AblationCell): string {
-  if (c.outcome === 'breaks') return `breaks at “${c.step!}”`
+  if (c.outcome === 'breaks') return `breaks at “${c.step!}”${c.inferred === true ? ' (inferred)' : ''}`
   return c.outcome === 'no-effect' ? 'nothing breaks' : 'not granted by its policies'
 }
 
@@ -76,6 +83,9 @@ export function formatMarkdown (r: AblationReport): string {
     '',
     'Each row removes one action from one role (a customer managed copy of its policy without the',
     'action), runs the scenario again on a fresh emulator, and records the first step that fails.',
+    '"(inferred)": the scenario ships this break, and the behaviour reference marks AWS\'s text for',
+    'it unconfirmed, so what the user sees is the emulator\'s inference.',
+    ...(r.baselineFailure === undefined ? [] : ['', `**The baseline itself failed** at “${r.baselineFailure.step}”: ${r.baselineFailure.symptom}`]),
     '',
     '| role | action | without it | shows after | what the user sees | cause |',
     '|---|---|---|---|---|---|',

@@ -15,7 +15,7 @@ import { createLogger } from '../log.js'
 import { startServer, type RunningServer } from '../server.js'
 import type { PolicyDocument } from '../iam/policy.js'
 import { explain, type Explanation } from './explain.js'
-import { applyMutation, managedArn, parseMutation, SERVICE_LINKED_ROLES, withoutAction, type Mutation } from './mutations.js'
+import { applyMutation, managedArn, NOT_ON_AWS, parseMutation, SERVICE_LINKED_ROLES, withoutAction, type Mutation } from './mutations.js'
 import { ScenarioError, type CallerSpec, type RoleSpec, type Scenario } from './scenario.js'
 import { cliError, Steps, type StepOutcome } from './steps.js'
 
@@ -58,6 +58,10 @@ export interface DrillRun {
   decisions: UsedDecision[]
   /** What the steps saved, and the built-in names (`ACCOUNT`, `ROLE_ARN_…`): for expectations. */
   vars: Record<string, string>
+  /** The scenario's own word on this mutation, when it ships it: where its text comes from. */
+  expected?: { reference?: string, inferred: boolean }
+  /** Said of a mutation AWS would not allow (a service-linked role's). */
+  note?: string
   ms: number
 }
 
@@ -91,6 +95,9 @@ export async function runScenario (scenario: Scenario, o: RunOptions = {}): Prom
   const steps = new Steps(server, mutated, { runId, label: DRILL_LABEL })
   const fargate = needsFargate(mutated)
   const run: DrillRun = { scenario: scenario.name, mutation: o.mutation, timeScale, iam, steps: [], decisions: [], vars: {}, ms: 0 }
+  const shipped = scenario.drills.find(d => d.break === o.mutation)
+  if (shipped !== undefined) run.expected = { reference: shipped.reference, inferred: shipped.inferred === true }
+  if (mutation?.kind === 'slr') run.note = NOT_ON_AWS
   try {
     await setUp(steps, mutated)
     // On AWS, Fargate's capacity is simply there: here it is an agent, which must have joined.

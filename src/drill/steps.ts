@@ -5,6 +5,9 @@
  * logs; a `docker push` to the emulator's registry. A step that fails says what the user sees
  * and which resources to trace the cause from.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import Docker from 'dockerode'
 import type { RunningServer } from '../server.js'
 import { ScenarioError, stepKind, type CallStep, type HttpStep, type LogsStep, type PushStep, type Scenario, type Step, type WaitStep } from './scenario.js'
@@ -277,14 +280,16 @@ export class Steps {
     })
     if (done && refused === undefined) return { ok: true }
     if (refused !== undefined) return { ok: false, symptom: refused }
-    const tail = events.slice(-5)
+    // The application's own account of a failure first; else what it wrote last.
+    const telling = events.filter(m => /error|exception|denied|not authorized|failed/i.test(m)).slice(-2)
+    const tail = telling.length > 0 ? telling : events.slice(-3)
     return {
       ok: false,
       // The application wrote the log: its tasks' calls, as their task role, are the suspects.
       subjects: await this.#taskArns(),
       symptom: tail.length === 0
         ? `The log group ${logGroupName} has no events`
-        : `No event of ${logGroupName} contains '${wanted}'; the last: ${tail.join(' | ')}`
+        : `No event of ${logGroupName} contains '${wanted}'; ${telling.length > 0 ? 'it says' : 'the last'}: ${tail.join(' | ')}`
     }
   }
 
@@ -306,16 +311,12 @@ export class Steps {
     const uri = repositories[0]?.repositoryUri as string | undefined
     if (uri === undefined) return { ok: false, symptom: `name unknown: The repository with name '${repositoryName}' does not exist in the registry with id '${this.vars.get('ACCOUNT') as string}'` }
     const ref = `${uri}:${tag}`
-    await this.#docker.getImage(this.#text(step.push, step.name)).tag({ repo: uri, tag })
     this.#pushed.push(ref)
+    const built = await this.#build(this.#text(step.push, step.name), ref)
+    if (built !== undefined) return { ok: false, symptom: built }
     try {
       const stream = await this.#docker.getImage(ref).push({ authconfig: { username: 'AWS', password, serveraddress: this.server.emulator.registry.host } })
-      await new Promise<void>((resolve, reject) => this.#docker.modem.followProgress(stream,
-        (e: Error | null, events: { error?: string }[]) => {
-          const failed = events?.find(x => x.error !== undefined)?.error
-          if (e !== null || failed !== undefined) reject(new Error(failed ?? e?.message))
-          else resolve()
-        }))
+      await this.#follow(stream)
     } catch (e) {
       return { ok: false, symptom: (e as Error).message }
     } finally {
@@ -324,6 +325,36 @@ export class Steps {
     }
     this.#save(step, { imageUri: ref })
     return { ok: true }
+  }
+
+  /**
+   * The image to push: IMAGE with one layer of this run's own on top, so that once pushed and
+   * removed here, the agent's pull must download that layer (and the config) from the registry,
+   * as an instance that never had the image would. The error text when Docker cannot build it.
+   */
+  async #build (image: string, ref: string): Promise<string | undefined> {
+    const dir = mkdtempSync(join(tmpdir(), 'ecs-emulator-drill-image-'))
+    try {
+      writeFileSync(join(dir, 'Dockerfile'), `FROM ${image}\nCOPY drill-run /etc/ecs-emulator-drill-run\nLABEL ${this.ids.label}=${this.ids.runId}\n`)
+      writeFileSync(join(dir, 'drill-run'), `${this.ids.runId}\n`)
+      const stream = await this.#docker.buildImage({ context: dir, src: ['Dockerfile', 'drill-run'] }, { t: ref, rm: true })
+      await this.#follow(stream)
+      return undefined
+    } catch (e) {
+      return `cannot build the image to push from ${image}: ${(e as Error).message}`
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  /** A Docker progress stream, to its end; rejects with the first error it carries. */
+  async #follow (stream: NodeJS.ReadableStream): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.#docker.modem.followProgress(stream,
+      (e: Error | null, events: { error?: string }[]) => {
+        const failed = events?.find(x => x.error !== undefined)?.error
+        if (e !== null || failed !== undefined) reject(new Error(failed ?? e?.message))
+        else resolve()
+      }))
   }
 
   // --- helpers --------------------------------------------------------------------------------

@@ -89,3 +89,15 @@ describe('scenario files', () => {
     expect(wrong({ drills: [{ break: 'delete-role:r', step: 'b' }] })).toBe("x.yaml: drills[0].step must name a step, not 'b'")
   })
 })
+
+describe('least privilege', () => {
+  it('names resources as a policy would for any run: made-up ids become *', async () => {
+    const { generalized } = await import('../../src/drill/ablate.js')
+    expect(generalized('arn:aws:logs:us-east-1:000000000000:log-group:/ecs/web:log-stream:ecs/web/0123456789abcdef0123456789abcdef')).toBe('arn:aws:logs:us-east-1:000000000000:log-group:/ecs/web:log-stream:ecs/web/*')
+    expect(generalized('arn:aws:ecs:us-east-1:000000000000:container-instance/web/0123456789abcdef0123456789abcdef')).toBe('arn:aws:ecs:us-east-1:000000000000:container-instance/web/*')
+    expect(generalized('arn:aws:ec2:us-east-1:000000000000:instance/i-0123456789abcdef0')).toBe('arn:aws:ec2:us-east-1:000000000000:instance/*')
+    expect(generalized('arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/0123456789abcdef')).toBe('arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/*')
+    expect(generalized('arn:aws:secretsmanager:us-east-1:000000000000:secret:web/db-AbC123')).toBe('arn:aws:secretsmanager:us-east-1:000000000000:secret:web/db-*')
+    expect(generalized('arn:aws:iam::000000000000:role/ecsServiceRole')).toBe('arn:aws:iam::000000000000:role/ecsServiceRole')
+  })
+})
