@@ -35,6 +35,8 @@ interface Routed {
   params?: Record<string, string>
   /** The URI match (restJson1). */
   rest?: RestRoute
+  /** The caller's ARN, once authenticated: on every log line about the request. */
+  principal?: string
 }
 
 export class Pipeline {
@@ -64,6 +66,8 @@ export class Pipeline {
     try {
       routed = this.#route(req)
       const res = await this.#run(routed, req, requestId, now)
+      this.emulator.log.debug({ [F.requestId]: requestId, [F.service]: routed.service.name,
+        [F.operation]: routed.operation, [F.principal]: routed.principal, status: res.status }, 'request')
       this.onResponse?.({ ...res, service: routed.service.name, operation: routed.operation })
       return res
     } catch (e) {
@@ -85,8 +89,9 @@ export class Pipeline {
     // authenticate
     const sig = readSignature(req, signatureProtocol(service))
     const caller = await this.#authenticate(req, sig, service, now)
+    routed.principal = caller.principal.arn
     const op = service.operations[name]
-    if (op === undefined) throw this.#notImplemented(service, name)
+    if (op === undefined) throw this.#notImplemented(service, name, requestId, routed.principal)
     const region = service.global === true ? 'us-east-1' : (sig?.region ?? this.emulator.config.region)
 
     // decode and validate
@@ -185,10 +190,11 @@ export class Pipeline {
       { operation, region, requestId, now, sourceIp, endpoint, credentials })
   }
 
-  #notImplemented (service: Service, name: string): AwsError {
+  #notImplemented (service: Service, name: string, requestId: string, principal: string): AwsError {
     const model = loadModel(service.model)
     const known = model.operations[name] !== undefined
-    this.emulator.log.warn({ [F.service]: service.name, [F.operation]: name, inModel: known },
+    this.emulator.log.warn({ [F.requestId]: requestId, [F.service]: service.name, [F.operation]: name,
+      [F.principal]: principal, inModel: known },
       'operation not emulated')
     if (service.protocol === 'ec2') {
       return new AwsError('InvalidAction', `The action ${name} is not valid for this web service.`)
@@ -201,11 +207,11 @@ export class Pipeline {
   #asAwsError (e: unknown, routed: Routed | undefined, requestId: string): AwsError {
     if (isAwsError(e)) {
       this.emulator.log.info({ [F.requestId]: requestId, [F.operation]: routed?.operation,
-        [F.errorCode]: e.code, decisionId: e.decisionId }, 'client error')
+        [F.principal]: routed?.principal, [F.errorCode]: e.code, decisionId: e.decisionId }, 'client error')
       return e
     }
     this.emulator.log.error({ [F.requestId]: requestId, [F.operation]: routed?.operation,
-      err: { message: (e as Error)?.message } }, 'internal failure')
+      [F.principal]: routed?.principal, err: { message: (e as Error)?.message } }, 'internal failure')
     this.emulator.log.debug({ [F.requestId]: requestId, stack: (e as Error)?.stack }, 'internal failure stack')
     return new AwsError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500, 'Receiver')
   }

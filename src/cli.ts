@@ -1,109 +1,111 @@
 #!/usr/bin/env node
 /**
- * `ecs-emulator up [options]`: serve the control plane (and start the built-in agent) until
- * SIGINT or SIGTERM. `ecs-emulator agent [options]`: run a container agent that joins a
- * cluster of a control plane, as the ECS agent does on an EC2 instance.
+ * `ecs-emulator COMMAND [options]`: dispatches to the command (src/commands/*, src/drill/*)
+ * and exits with its code: 0 done, 1 failed, 2 bad usage (the agent's own: 5 terminal).
  */
-import { AgentConfigError, AGENT_USAGE, loadAgentConfig } from '../agent/config.js'
-import { AgentLauncher } from './agent-launcher.js'
-import { ConfigError, loadConfig } from './config.js'
-import { startServer } from './server.js'
-import { VERSION } from './version.js'
+import { EXIT, wantsHelp } from './commands/io.js'
+import { UP_OPTIONS } from './commands/up-options.js'
 
-const USAGE = `usage: ecs-emulator [up] [options]
-       ecs-emulator agent [options]   (ecs-emulator agent --help)
-       ecs-emulator drill SCENARIO [--break MUTATION | --ablate]   (ecs-emulator drill --help)
-       ecs-emulator explain ARN|INSTANCE_ID|REQUEST_ID   (ecs-emulator explain --help)
+const USAGE = `usage: ecs-emulator COMMAND [options]      (ecs-emulator COMMAND --help: its options)
 
-  --port N              port to listen on (default 4566)          ECS_EMULATOR_PORT
-  --host H              address to listen on (default 127.0.0.1)  ECS_EMULATOR_HOST
-  --data-dir D          where state.db lives, or :memory: (./data) ECS_EMULATOR_DATA_DIR
-  --region R            default region (us-east-1)                ECS_EMULATOR_REGION
-  --account-id N        the account of test/test (000000000000)   ECS_EMULATOR_ACCOUNT_ID
-  --auth strict|open    check SigV4 signatures (strict)           ECS_EMULATOR_AUTH
-  --iam enforce|soft    deny what AWS would deny (enforce)        ECS_EMULATOR_IAM
-  --log-level L         pino level (info)                         ECS_EMULATOR_LOG_LEVEL
-  --no-agent            start no agent (built-in, or RunInstances) ECS_EMULATOR_AGENT=false
-  --time-scale X        multiply AWS's delays by X (1)             ECS_EMULATOR_TIME_SCALE
-  --registry-port N     ECR registry port on 127.0.0.1 (port + 1) ECS_EMULATOR_REGISTRY_PORT
+commands:
+  up          serve the control plane and start the built-in agent (the default command)
+  agent       run a container agent that joins a cluster, as on an EC2 instance
+  drill       run a scenario, break what it needs, and say where it first went wrong and why
+  explain     the chain from a task, service, instance or request to the denial, and the fix
+  decisions   the decision log of a running emulator: every authorization, denials marked
+  reset       empty a running emulator, and stop what its agents ran
+  version     the version (--json: with Node's; --endpoint URL: a running emulator's too)
+
+up's options (ecs-emulator up --help):
+${UP_OPTIONS}
+examples:
+  ecs-emulator up --iam soft
+  ecs-emulator drill fargate-alb-service --break detach:ecsTaskExecutionRole:AmazonECSTaskExecutionRolePolicy
+  ecs-emulator decisions --decision ImplicitDeny --since 10m
+  ecs-emulator explain arn:aws:ecs:us-east-1:000000000000:task/default/0123abcd
+  ecs-emulator reset
 `
 
-/** Set by the launcher: the agent's stdin is a pipe from its parent, closed when that dies. */
-const WATCH_PARENT = 'ECS_EMULATOR_AGENT_WATCH_PARENT'
+const DRILL_EXAMPLES = `
+examples:
+  ecs-emulator drill fargate-alb-service
+  ecs-emulator drill ec2-alb-service --break remove-action:ecsInstanceRole:ecs:Poll
+  ecs-emulator drill fargate-alb-service --ablate --out reports/
+  ecs-emulator drill ./my-scenario.yaml --json > run.json
+`
 
-async function main (argv: string[]): Promise<void> {
-  const [command, ...rest] = argv[0]?.startsWith('-') === false ? argv : ['up', ...argv]
-  if (command === 'agent') return await agent(rest)
-  // Loaded on demand, as the agent is: neither is on the server's start-up path.
-  if (command === 'drill') process.exit(await (await import('./drill/command.js')).drillCommand(rest))
-  if (command === 'explain') process.exit(await (await import('./drill/explain-command.js')).explainCommand(rest))
-  if (command === 'help' || rest.includes('--help') || rest.includes('-h')) {
+const EXPLAIN_EXAMPLES = `
+examples:
+  ecs-emulator explain arn:aws:ecs:us-east-1:000000000000:task/default/0123abcd
+  ecs-emulator explain i-0123456789abcdef0
+  ecs-emulator explain 5f0c2a8e-1d5b-4c39-9f0e-6f1d2c3b4a5e --json     (a request id)
+  ecs-emulator decisions --decision ImplicitDeny    (to find what to explain)
+`
+
+type Command = (argv: string[]) => Promise<number>
+
+/** Each loaded on demand: none but `up` is on the server's start-up path. */
+const COMMANDS: Record<string, Command> = {
+  up: async argv => await (await import('./commands/up.js')).upCommand(argv),
+  agent: async argv => await (await import('./commands/agent.js')).agentCommand(argv),
+  drill: drill,
+  explain: explain,
+  decisions: async argv => await (await import('./commands/decisions.js')).decisionsCommand(argv),
+  reset: async argv => await (await import('./commands/reset.js')).resetCommand(argv),
+  version: async argv => await (await import('./commands/version.js')).versionCommand(argv)
+}
+
+async function main (argv: string[]): Promise<number> {
+  const [command, ...rest] = argv[0] === undefined || argv[0].startsWith('-') ? ['up', ...argv] : argv
+  if (command === 'help' || ((command === 'up' && argv[0] !== 'up') && wantsHelp(rest))) {
     process.stdout.write(USAGE)
-    return
+    return EXIT.ok
   }
-  if (command === 'version' || rest.includes('--version')) {
-    process.stdout.write(`${VERSION}\n`)
-    return
+  if (command === 'up' && rest.includes('--version')) return await COMMANDS.version([])
+  const run = COMMANDS[command]
+  if (run === undefined) {
+    process.stderr.write(`ecs-emulator: unknown command '${command}'\n\n${USAGE}`)
+    return EXIT.usage
   }
-  if (command !== 'up') throw new ConfigError(`unknown command '${command}'`)
-  await up(rest)
+  return await run(rest)
 }
 
-async function up (argv: string[]): Promise<void> {
-  const config = loadConfig(argv)
-  const server = await startServer(config)
-  const { log } = server.emulator
-  const launcher = config.agent
-    ? new AgentLauncher({
-      log, endpoint: server.url, dataDir: config.dataDir, logLevel: config.logLevel,
-      // The agents' back-offs follow the emulator's time scale, unless set for them alone.
-      extraArgs: config.timeScale === 1 || process.env.ECS_EMULATOR_AGENT_TIME_SCALE !== undefined
-        ? []
-        : ['--time-scale', String(config.timeScale)]
-    })
-    : undefined
-  if (launcher !== undefined) {
-    server.emulator.ec2.launcher = launcher
-    launcher.startBuiltIn()
-  } else {
-    log.info('no agent: the built-in agent and RunInstances agents are off (--no-agent)')
+async function drill (argv: string[]): Promise<number> {
+  const { drillCommand, DRILL_USAGE } = await import('./drill/command.js')
+  if (wantsHelp(argv)) {
+    process.stdout.write(DRILL_USAGE + DRILL_EXAMPLES)
+    return EXIT.ok
   }
-  const stop = (): void => {
-    void (launcher?.close() ?? Promise.resolve()).then(() => server.close()).then(() => process.exit(0))
+  // Every scenario runs tasks: say at once when Docker is not there to run them.
+  const { dockerProblem } = await import('./commands/docker.js')
+  const problem = await dockerProblem(process.env)
+  if (problem !== undefined) {
+    process.stderr.write(`ecs-emulator drill: ${problem}\n`)
+    return EXIT.failed
   }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  return await drillCommand(argv)
 }
 
-async function agent (argv: string[]): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(AGENT_USAGE)
-    return
+async function explain (argv: string[]): Promise<number> {
+  const { explainCommand, EXPLAIN_USAGE } = await import('./drill/explain-command.js')
+  if (wantsHelp(argv)) {
+    process.stdout.write(EXPLAIN_USAGE + EXPLAIN_EXAMPLES)
+    return EXIT.ok
   }
-  // Loaded here: the agent's SDK clients and Docker client stay off the server's start-up.
-  const { runAgent } = await import('../agent/main.js')
-  const running = runAgent(loadAgentConfig(argv))
-  // `on`, not `once`: Ctrl-C reaches the agent and `up` (which then signals it too), and a
-  // second signal must not kill it before it has closed its sockets and the engine.
-  const stop = (): void => { void running.stop() }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
-  if (process.env[WATCH_PARENT] === '1') {
-    process.stdin.on('data', () => {}).once('close', stop).once('end', stop)
-  }
-  process.exit(await running.exited)
+  return await explainCommand(argv)
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
+main(process.argv.slice(2)).then(code => {
+  // `up` returns once stopped; every other command when done. Exit either way: the agent's
+  // stdin pipe and the SDK's sockets would hold the process.
+  process.exit(code)
+}, (e: unknown) => {
   if (e instanceof Error && e.name === 'ScenarioError') {
     process.stderr.write(`ecs-emulator drill: ${e.message}\n`)
-    process.exit(2)
-  }
-  if (e instanceof ConfigError || e instanceof AgentConfigError) {
-    const usage = e instanceof AgentConfigError ? AGENT_USAGE : USAGE
-    process.stderr.write(`ecs-emulator: ${e.message}\n\n${usage}`)
-    process.exit(2)
+    process.exit(EXIT.usage)
   }
   process.stderr.write(`ecs-emulator: ${(e as Error).message}\n`)
-  process.exit(1)
+  process.exit(EXIT.failed)
 })
+

@@ -26,7 +26,14 @@ export async function startServer (config: Config, options: AppOptions & { log?:
       'choose another port with --registry-port (0 takes a free one)')
   }
   const app = buildApp(emulator, options)
-  await app.listen({ host: config.host, port: config.port })
+  try {
+    await app.listen({ host: config.host, port: config.port })
+  } catch (e) {
+    // The port is taken (EADDRINUSE): the registry and the database are let go of too.
+    await app.close()
+    emulator.close()
+    throw e
+  }
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.port
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`

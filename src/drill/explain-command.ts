@@ -4,6 +4,7 @@
  * Exit code 0 when explained, 1 when nothing is known (or the emulator does not answer),
  * 2 on bad usage.
  */
+import { noEmulatorMessage } from '../commands/io.js'
 import type { Explanation } from './explain.js'
 
 export const EXPLAIN_USAGE = `usage: ecs-emulator explain SUBJECT [--endpoint URL] [--json] [--since EPOCH_SECONDS]
@@ -84,7 +85,7 @@ async function ask (args: Args): Promise<Answer> {
   try {
     res = await fetch(url)
   } catch (e) {
-    return { error: `no emulator answers at ${args.endpoint} (${(e as Error).message})` }
+    return { error: `${noEmulatorMessage(args.endpoint)} (${(e as Error).message})` }
   }
   type Body = Explanation & { message?: string }
   const body = await res.json().catch(() => undefined) as Body | undefined

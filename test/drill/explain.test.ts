@@ -265,7 +265,7 @@ describe('explainCommand', () => {
     const nobody = capture()
     const port = await freePort()
     expect(await explainCommand(['a', '--endpoint', `http://127.0.0.1:${port}`], nobody)).toBe(1)
-    expect(nobody.stderr.join('')).toMatch(new RegExp(`^ecs-emulator explain: no emulator answers at http://127.0.0.1:${port} `))
+    expect(nobody.stderr.join('')).toMatch(new RegExp(`^ecs-emulator explain: No emulator answers at http://127.0.0.1:${port}: start one with \`npm start\``))
   })
 })
 

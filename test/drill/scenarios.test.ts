@@ -17,7 +17,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 const DIR = fileURLToPath(new URL('../../examples/drills/', import.meta.url))
 const NAMES = ['ec2-alb-service', 'fargate-alb-service', 'gitlab-runner']
 /** Drill runs at a time: each is an emulator, an agent and containers on this host's cores. */
-const JOBS = 2
+const JOBS = 3
 
 const scenarios: Scenario[] = NAMES.map(name => loadScenario(`${DIR}${name}.yaml`))
 
