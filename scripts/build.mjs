@@ -1,5 +1,6 @@
 // Bundles the CLI into dist/cli.js and its chunks (dependencies stay external) and copies the service models
 // beside it, so that `./models/NAME.json` resolves the same from api/ and from dist/.
+import { execFileSync } from 'node:child_process'
 import { build } from 'esbuild'
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs'
 
@@ -24,3 +25,21 @@ await build({
   logLevel: 'warning'
 })
 cpSync('api/models', 'dist/models', { recursive: true })
+
+// The testcontainers module (`ecs-emulator/testcontainers`) for other projects' tests: one file,
+// testcontainers itself left to the user's install, and its declarations beside it.
+await build({
+  entryPoints: { testcontainers: 'src/testcontainers/index.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning'
+})
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', 'src/testcontainers/index.ts', '--ignoreConfig',
+  '--declaration', '--emitDeclarationOnly', '--module', 'nodenext', '--moduleResolution', 'nodenext',
+  '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node', '--outDir', 'dist/testcontainers'],
+{ stdio: 'inherit' })
