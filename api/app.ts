@@ -25,6 +25,7 @@ import { registerEfsRoutes } from './efs/mount-route.js'
 import { ec2 } from './ec2/index.js'
 import { elbv2 } from './elbv2/index.js'
 import { explain } from '../src/drill/explain.js'
+import { registerUiRoutes } from './ui/routes.js'
 
 export const SERVICES: readonly Service[] = [ecs, iam, sts, logs, secretsmanager, ssm, ecr, ec2, efs, elbv2]
 
@@ -79,6 +80,8 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
   registerInstanceRoutes(app, emulator)
   registerListenerRoutes(app, emulator)
   registerEfsRoutes(app, emulator)
+  // The dashboard: GET /_emulator/ui, its state and its live feed (api/ui/).
+  registerUiRoutes(app, emulator)
 
   app.post('/_emulator/reset', async () => {
     const launcher = emulator.ec2.launcher
