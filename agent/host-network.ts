@@ -29,9 +29,25 @@ export interface AgentNetwork {
 
 export const networkName = (instanceId: string): string => `ecs-emulator-${instanceId}`
 
-/** Creates the instance's network, or takes the one an earlier run of the agent made. */
+/**
+ * A network made by someone else for awsvpc tasks instead of the instance's own: the emulator
+ * in docker-compose.yml puts them on its `ecs-emulator` network, where the control plane (in
+ * a container of its own) reaches them as `ip` targets. The agent uses it as it is and never
+ * removes it.
+ */
+const GIVEN_NETWORK = process.env.ECS_EMULATOR_AGENT_NETWORK || undefined
+
+/**
+ * Creates the instance's network, or takes the one an earlier run of the agent made, or the
+ * one ECS_EMULATOR_AGENT_NETWORK names (which must exist).
+ */
 export async function ensureAgentNetwork (docker: Docker, instanceId: string,
   labels: Record<string, string>): Promise<AgentNetwork> {
+  if (GIVEN_NETWORK !== undefined) {
+    const given = await findNetwork(docker, GIVEN_NETWORK)
+    if (given === undefined) throw new Error(`ECS_EMULATOR_AGENT_NETWORK names the network ${GIVEN_NETWORK}, which does not exist`)
+    return given
+  }
   const name = networkName(instanceId)
   const existing = await findNetwork(docker, name)
   if (existing !== undefined) return existing

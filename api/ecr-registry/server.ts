@@ -59,7 +59,10 @@ export class RegistryServer {
         emulator.log.error({ err: { message: e.message }, port }, 'the ECR registry cannot listen')
         resolve(undefined)
       })
-      this.#server.listen(port, '127.0.0.1', () => {
+      // On the wildcard when the API is (the emulator in a container, its port published on
+      // the Docker host's 127.0.0.1): the host every repositoryUri names stays 127.0.0.1.
+      const wildcard = ['0.0.0.0', '::'].includes(emulator.config.host)
+      this.#server.listen(port, wildcard ? emulator.config.host : '127.0.0.1', () => {
         this.#port = (this.#server.address() as AddressInfo).port
         emulator.log.info({ registry: this.url }, 'ECR registry listening')
         resolve(this.#port)

@@ -28,21 +28,28 @@ export class RoundRobin {
 }
 
 /**
- * `ip` targets at their address; `instance` targets on 127.0.0.1 (emulated instances are this
- * host: a bridge task's host port listens there) at the target's port.
+ * Where `instance` targets' host ports are reached: 127.0.0.1 (emulated instances are this
+ * host), or ECS_EMULATOR_INSTANCE_HOST when the control plane runs in a container of its own
+ * (docker-compose.yml: `host.docker.internal`, the Docker host's gateway address).
+ */
+const INSTANCE_HOST = process.env.ECS_EMULATOR_INSTANCE_HOST || '127.0.0.1'
+
+/**
+ * `ip` targets at their address; `instance` targets on INSTANCE_HOST (emulated instances are
+ * this host: a bridge task's host port listens there) at the target's port.
  */
 export function targetAddress (tg: TargetGroup, t: TargetDescription): { host: string, port: number } {
   const port = t.Port ?? tg.Port ?? 80
-  return { host: tg.TargetType === 'ip' ? t.Id : '127.0.0.1', port }
+  return { host: tg.TargetType === 'ip' ? t.Id : INSTANCE_HOST, port }
 }
 
 /**
- * Whether the data plane may contact the address: loopback, or a subnet of one of this host's
- * Docker bridges (`docker0`, `br-*`). Other addresses (a VPC's 172.31.x.x that exists only in
- * the emulator) are never probed nor sent requests.
+ * Whether the data plane may contact the address: loopback, INSTANCE_HOST, or a subnet of one
+ * of this host's Docker bridges (`docker0`, `br-*`). Other addresses (a VPC's 172.31.x.x that
+ * exists only in the emulator) are never probed nor sent requests.
  */
 export function reachable (host: string): boolean {
-  if (host.startsWith('127.') || host === '::1') return true
+  if (host.startsWith('127.') || host === '::1' || host === INSTANCE_HOST) return true
   return bridges().some(cidr => cidrContains(cidr, host))
 }
 
@@ -51,8 +58,11 @@ let cached: { at: number, cidrs: string[] } | undefined
 /** The IPv4 subnets of this host's Docker bridges, read again every 5 s. */
 function bridges (now = Date.now()): string[] {
   if (cached !== undefined && now - cached.at < 5000) return cached.cidrs
+  // In a container of its own (INSTANCE_HOST set), the control plane's interfaces are its
+  // Docker networks, where awsvpc tasks join it.
+  const inContainer = INSTANCE_HOST !== '127.0.0.1'
   const cidrs = Object.entries(networkInterfaces())
-    .filter(([name]) => name.startsWith('docker') || name.startsWith('br-'))
+    .filter(([name]) => name.startsWith('docker') || name.startsWith('br-') || (inContainer && name !== 'lo'))
     .flatMap(([, addrs]) => (addrs ?? []).filter(a => a.family === 'IPv4' && a.cidr !== null))
     .map(a => a.cidr as string)
   cached = { at: now, cidrs }
