@@ -8,37 +8,26 @@ import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs'
 const stale = existsSync('dist') ? readdirSync('dist').filter(name => name.startsWith('chunk-')) : []
 for (const name of stale) rmSync(`dist/${name}`)
 
+/** What every bundle here shares: ESM for Node 20, dependencies left to node_modules. */
+const NODE_BUNDLE = {
+  outdir: 'dist', bundle: true, platform: 'node', format: 'esm', target: 'node20',
+  packages: 'external', sourcemap: true, logLevel: 'warning'
+}
+
 await build({
+  ...NODE_BUNDLE,
   entryPoints: ['src/cli.ts'],
-  outdir: 'dist',
   // The agent's code (and the SDK clients and Docker client it imports) is a chunk of its own,
   // loaded only by `ecs-emulator agent`: the server starts without it.
   splitting: true,
   // Beside cli.js, so that paths resolved from import.meta.url (./models/) hold in every chunk.
-  chunkNames: 'chunk-[hash]',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: true,
-  logLevel: 'warning'
+  chunkNames: 'chunk-[hash]'
 })
 cpSync('api/models', 'dist/models', { recursive: true })
 
 // The testcontainers module (`ecs-emulator/testcontainers`) for other projects' tests: one file,
 // testcontainers itself left to the user's install, and its declarations beside it.
-await build({
-  entryPoints: { testcontainers: 'src/testcontainers/index.ts' },
-  outdir: 'dist',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: true,
-  logLevel: 'warning'
-})
+await build({ ...NODE_BUNDLE, entryPoints: { testcontainers: 'src/testcontainers/index.ts' } })
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', 'src/testcontainers/index.ts', '--ignoreConfig',
   '--declaration', '--emitDeclarationOnly', '--module', 'nodenext', '--moduleResolution', 'nodenext',
   '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node', '--outDir', 'dist/testcontainers'],
