@@ -19,15 +19,15 @@ import { EC2Client, RunInstancesCommand, TerminateInstancesCommand } from '@aws-
 import { GetParameterCommand } from '@aws-sdk/client-ssm'
 import { AgentLauncher } from '../../src/agent-launcher.js'
 import { AssumeRoleCommand } from '@aws-sdk/client-sts'
-import { runAgent, type RunningAgent } from '../../agent/main.js'
 import { explain, type Explanation } from '../../src/drill/explain.js'
 import { explainCommand, type CommandIo } from '../../src/drill/explain-command.js'
-import { DOCKER_SKIP, IMAGES, ensureImages, freePort, hasDocker, removeByLabel, testRunLabel } from '../support/docker.js'
+import { DOCKER_SKIP, IMAGES, freePort, hasDocker, removeByLabel, testRunLabel } from '../support/docker.js'
 import { useEmulator } from '../support/emulator.js'
 import {
   ACCOUNT, credentialsOf, failure, policyDocument, trustPolicy, trustService, userWithKey
 } from '../support/fixtures.js'
 import { dataDirs, until } from '../agent/fake-engine.js'
+import { useAgent } from '../support/agent.js'
 import { ec2Ok, filters, items } from '../ec2/client.js'
 import { elbOk, members } from '../elbv2/client.js'
 
@@ -271,22 +271,7 @@ describe('explainCommand', () => {
 
 describe.skipIf(!hasDocker)(`explain tasks, services and target groups on the local Docker engine${DOCKER_SKIP}`, () => {
   const CLUSTER = 'explain'
-  const LABELS = testRunLabel('drill-explain')
-  const dirs = dataDirs()
-  let agent: RunningAgent | undefined
-
-  beforeAll(async () => {
-    await ensureImages()
-    await t.ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }))
-    agent = runAgent({ endpoint: t.emu.url, cluster: CLUSTER, dataDir: dirs.make(), labels: LABELS, timeScale: 0.01, log: pino({ level: 'silent' }) })
-    await agent.connected()
-  }, 60_000)
-
-  afterAll(async () => {
-    await agent?.stop()
-    await removeByLabel(LABELS)
-    dirs.cleanup()
-  })
+  useAgent(t, { cluster: CLUSTER, scope: 'drill-explain' })
 
   it('explains a task stopped because its execution role cannot logs:CreateLogStream', async () => {
     const executionRoleArn = await role('explainExecNoLogs', trustService('ecs-tasks.amazonaws.com'),

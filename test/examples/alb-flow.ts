@@ -10,20 +10,15 @@
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import pino from 'pino'
+import { describe, expect, it } from 'vitest'
 import {
-  CreateClusterCommand, DeleteServiceCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand,
-  type Task
+  DeleteServiceCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type Task
 } from '@aws-sdk/client-ecs'
-import { runAgent, type RunningAgent } from '../../agent/main.js'
-import {
-  DOCKER_SKIP, dockerode, ensureImages, hasDocker, removeByLabel, testRunLabel
-} from '../support/docker.js'
+import { DOCKER_SKIP, dockerode, hasDocker } from '../support/docker.js'
 import { CLIS, NO_CLI, aws } from '../support/cli.js'
 import type { UsedEmulator } from '../support/emulator.js'
 import { ACCOUNT } from '../support/fixtures.js'
-import { dataDirs } from '../agent/fake-engine.js'
+import { useAgent as useClusterAgent } from '../support/agent.js'
 import { elbOk } from '../elbv2/client.js'
 import {
   EXAMPLE, type Answer, describeService, eventually, failed, get, hostOf, hostsOf, killContainer,
@@ -41,33 +36,13 @@ export const TIME_SCALE = '0.1'
 
 const run = promisify(execFile)
 
-const quiet = pino({ level: process.env.ECS_EMULATOR_TEST_LOG ?? 'silent' })
-
 /** Skip reasons for a describe title: Docker and the AWS CLI are both needed. */
 export const SKIP = `${DOCKER_SKIP}${CLIS.length === 0 ? ` (skipped: ${NO_CLI})` : ''}`
 export const canRun = hasDocker && CLIS.length > 0
 
 /** The agent (one emulated EC2 instance in the cluster) for a file; stopped and swept after. */
-export function useAgent (t: UsedEmulator, scope: string): { labels: Record<string, string> } {
-  const labels = testRunLabel(scope)
-  const dirs = dataDirs()
-  let agent: RunningAgent | undefined
-  beforeAll(async () => {
-    await ensureImages()
-    await t.ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }))
-    agent = runAgent({
-      endpoint: t.emu.url, cluster: CLUSTER, dataDir: dirs.make(), labels,
-      timeScale: Number(TIME_SCALE), log: quiet
-    })
-    await agent.connected()
-  }, 60_000)
-  afterAll(async () => {
-    await agent?.stop()
-    await removeByLabel(labels)
-    dirs.cleanup()
-  }, 30_000)
-  return { labels }
-}
+export const useAgent = (t: UsedEmulator, scope: string): { labels: Record<string, string> } =>
+  useClusterAgent(t, { cluster: CLUSTER, scope, timeScale: Number(TIME_SCALE) })
 
 export function albWebServiceFlow (t: UsedEmulator, mode: 'bridge' | 'awsvpc'): void {
   const family = mode === 'bridge' ? 'web' : 'web-awsvpc'

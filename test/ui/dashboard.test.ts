@@ -7,7 +7,6 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import {
@@ -17,9 +16,8 @@ import { CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { CreateRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam'
 import { useEmulator } from '../support/emulator.js'
 import { ACCOUNT, failure, policyDocument, trustService, userWithKey } from '../support/fixtures.js'
-import { DOCKER_SKIP, IMAGES, ensureImages, hasDocker, removeByLabel, testRunLabel } from '../support/docker.js'
-import { runAgent, type RunningAgent } from '../../agent/main.js'
-import { dataDirs } from '../agent/fake-engine.js'
+import { DOCKER_SKIP, IMAGES, hasDocker } from '../support/docker.js'
+import { useAgent } from '../support/agent.js'
 import { elbOk, members } from '../elbv2/client.js'
 import { ec2Ok, filters, items } from '../ec2/client.js'
 
@@ -158,25 +156,7 @@ const DENIED_TASK = `a denied task in the dashboard, on the local Docker engine$
 
 describe.skipIf(!hasChromium || !hasDocker)(DENIED_TASK, () => {
   const CLUSTER = 'ui-denied'
-  const LABELS = testRunLabel('ui-dashboard')
-  const dirs = dataDirs()
-  let agent: RunningAgent | undefined
-
-  beforeAll(async () => {
-    await ensureImages()
-    await t.ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }))
-    agent = runAgent({
-      endpoint: t.emu.url, cluster: CLUSTER, dataDir: dirs.make(), labels: LABELS, timeScale: 0.01,
-      log: pino({ level: 'silent' })
-    })
-    await agent.connected()
-  }, 60_000)
-
-  afterAll(async () => {
-    await agent?.stop()
-    await removeByLabel(LABELS)
-    dirs.cleanup()
-  })
+  useAgent(t, { cluster: CLUSTER, scope: 'ui-dashboard' })
 
   it('clicks through a task stopped for want of logs:CreateLogStream to its trace', async () => {
     const { Role } = await t.iam.send(new CreateRoleCommand({
