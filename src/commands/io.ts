@@ -82,6 +82,25 @@ export function parseOptions (argv: readonly string[], spec: { values: string[],
 export const wantsHelp = (argv: readonly string[]): boolean =>
   argv.includes('--help') || argv.includes('-h')
 
+/**
+ * A command's options that take no argument besides them: the parsed options, or the exit
+ * code once `--help` is printed or what is wrong is said (with the usage).
+ */
+export function commandOptions (name: string, argv: readonly string[],
+  spec: { values: string[], switches: string[] }, usage: string, io: CommandIo): Parsed | number {
+  if (wantsHelp(argv)) {
+    io.out(usage)
+    return EXIT.ok
+  }
+  const parsed = parseOptions(argv, spec, { '--endpoint-url': '--endpoint' })
+  if (typeof parsed === 'string' || parsed.positional.length > 0) {
+    const problem = typeof parsed === 'string' ? parsed : `unexpected argument ${parsed.positional[0]}`
+    io.err(`ecs-emulator ${name}: ${problem}\n\n${usage}`)
+    return EXIT.usage
+  }
+  return parsed
+}
+
 // --- the emulator ---------------------------------------------------------------------------
 
 /** `--endpoint`, else AWS_ENDPOINT_URL, else the default port on loopback. */

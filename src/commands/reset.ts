@@ -3,7 +3,7 @@
  * emulator, which empties its state and stops what its agents ran.
  */
 import {
-  callEmulator, endpointOf, EmulatorUnreachable, EXIT, parseOptions, PROCESS_IO, wantsHelp,
+  callEmulator, commandOptions, endpointOf, EmulatorUnreachable, EXIT, PROCESS_IO,
   type CommandIo
 } from './io.js'
 
@@ -27,16 +27,8 @@ examples:
 const SPEC = { values: ['--endpoint'], switches: ['--json'] }
 
 export async function resetCommand (argv: string[], io: CommandIo = PROCESS_IO): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.out(RESET_USAGE)
-    return EXIT.ok
-  }
-  const parsed = parseOptions(argv, SPEC, { '--endpoint-url': '--endpoint' })
-  if (typeof parsed === 'string' || parsed.positional.length > 0) {
-    const problem = typeof parsed === 'string' ? parsed : `unexpected argument ${parsed.positional[0]}`
-    io.err(`ecs-emulator reset: ${problem}\n\n${RESET_USAGE}`)
-    return EXIT.usage
-  }
+  const parsed = commandOptions('reset', argv, SPEC, RESET_USAGE, io)
+  if (typeof parsed === 'number') return parsed
   const endpoint = endpointOf(parsed, io.env)
 
   try {

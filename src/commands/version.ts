@@ -4,7 +4,7 @@
  */
 import { VERSION } from '../version.js'
 import {
-  callEmulator, EmulatorUnreachable, EXIT, parseOptions, PROCESS_IO, wantsHelp, type CommandIo
+  callEmulator, commandOptions, EmulatorUnreachable, EXIT, PROCESS_IO, type CommandIo
 } from './io.js'
 
 export const VERSION_USAGE = `usage: ecs-emulator version [--json] [--endpoint URL]
@@ -23,16 +23,8 @@ const SPEC = { values: ['--endpoint'], switches: ['--json'] }
 interface Health { version: string, auth: string, iam: string, region: string, accountId: string }
 
 export async function versionCommand (argv: string[], io: CommandIo = PROCESS_IO): Promise<number> {
-  if (wantsHelp(argv)) {
-    io.out(VERSION_USAGE)
-    return EXIT.ok
-  }
-  const parsed = parseOptions(argv, SPEC, { '--endpoint-url': '--endpoint' })
-  if (typeof parsed === 'string' || parsed.positional.length > 0) {
-    const problem = typeof parsed === 'string' ? parsed : `unexpected argument ${parsed.positional[0]}`
-    io.err(`ecs-emulator version: ${problem}\n\n${VERSION_USAGE}`)
-    return EXIT.usage
-  }
+  const parsed = commandOptions('version', argv, SPEC, VERSION_USAGE, io)
+  if (typeof parsed === 'number') return parsed
   const json = parsed.switches.has('--json')
   const endpoint = parsed.values['--endpoint']?.replace(/\/+$/, '')
 
