@@ -24,18 +24,9 @@ export type Kind = 'clusters' | 'instances' | 'services' | 'tasks' | 'targetGrou
 export const KINDS: readonly Kind[] =
   ['clusters', 'instances', 'services', 'tasks', 'targetGroups', 'roles']
 
-export interface UiDecision {
-  id: string
-  time: number
-  requestId: string
-  principal: string
-  action: string
-  resource: string
-  decision: string
-  enforced: boolean
-  message?: string
-  onBehalfOf?: string
-}
+/** A decision as the page shows it: the record without its context and evaluation details. */
+export type UiDecision = Pick<DecisionRecord, 'id' | 'time' | 'requestId' | 'principal' | 'action' |
+  'resource' | 'decision' | 'enforced' | 'message' | 'onBehalfOf'>
 
 /** What a role was used for: each action its sessions were allowed or denied; who assumed it. */
 export interface RoleUse { action: string, allowed: number, denied: number, last: number }
