@@ -15,6 +15,7 @@ import {
   BatchCheckLayerAvailabilityCommand, BatchGetImageCommand, GetAuthorizationTokenCommand,
   GetDownloadUrlForLayerCommand, type ECRClient
 } from '@aws-sdk/client-ecr'
+import { followProgress } from '../docker-progress.js'
 import type { ClientFactory, CredentialSource } from './clients.js'
 import { FARGATE_RESOURCES, StartupFailure, isFargate, type LaunchType } from './failure.js'
 import { callFailure, goV2, isCode, type CallFailure } from './sdk-errors.js'
@@ -117,12 +118,7 @@ async function pullFrom (registry: string, password: string, image: string, ecr:
   const source = `${registry}/${ecr.repositoryName}${ref}`
   try {
     const stream = await ctx.docker.pull(source, { authconfig: { username: 'AWS', password, serveraddress: registry } })
-    await new Promise<void>((resolve, reject) => ctx.docker.modem.followProgress(stream,
-      (e: Error | null, events: { error?: string }[]) => {
-        const failed = events?.find(x => x.error !== undefined)?.error
-        if (e !== null || failed !== undefined) reject(new Error(failed ?? e?.message))
-        else resolve()
-      }))
+    await followProgress(ctx.docker, stream)
   } catch (e) {
     const message = daemonText(e).replaceAll(`${registry}/`, `${ecr.host}/`)
     if (hasLocal && /manifest unknown|name unknown/.test(message)) return undefined

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Docker from 'dockerode'
+import { followProgress } from '../../agent/docker-progress.js'
 import type { RunningServer } from '../server.js'
 import { ScenarioError, stepKind, type CallStep, type HttpStep, type LogsStep, type PushStep, type Scenario, type Step, type WaitStep } from './scenario.js'
 
@@ -316,7 +317,7 @@ export class Steps {
     if (built !== undefined) return { ok: false, symptom: built }
     try {
       const stream = await this.#docker.getImage(ref).push({ authconfig: { username: 'AWS', password, serveraddress: this.server.emulator.registry.host } })
-      await this.#follow(stream)
+      await followProgress(this.#docker, stream)
     } catch (e) {
       return { ok: false, symptom: (e as Error).message }
     } finally {
@@ -338,23 +339,13 @@ export class Steps {
       writeFileSync(join(dir, 'Dockerfile'), `FROM ${image}\nCOPY drill-run /etc/ecs-emulator-drill-run\nLABEL ${this.ids.label}=${this.ids.runId}\n`)
       writeFileSync(join(dir, 'drill-run'), `${this.ids.runId}\n`)
       const stream = await this.#docker.buildImage({ context: dir, src: ['Dockerfile', 'drill-run'] }, { t: ref, rm: true })
-      await this.#follow(stream)
+      await followProgress(this.#docker, stream)
       return undefined
     } catch (e) {
       return `cannot build the image to push from ${image}: ${(e as Error).message}`
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  }
-
-  /** A Docker progress stream, to its end; rejects with the first error it carries. */
-  async #follow (stream: NodeJS.ReadableStream): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.#docker.modem.followProgress(stream,
-      (e: Error | null, events: { error?: string }[]) => {
-        const failed = events?.find(x => x.error !== undefined)?.error
-        if (e !== null || failed !== undefined) reject(new Error(failed ?? e?.message))
-        else resolve()
-      }))
   }
 
   // --- helpers --------------------------------------------------------------------------------
