@@ -51,7 +51,9 @@ export interface StartOptions {
 }
 
 export async function startEmulator (overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestEmulator> {
-  const config = loadConfig([], { ECS_EMULATOR_TIME_SCALE: process.env.ECS_EMULATOR_TIME_SCALE }, { port: 0, dataDir: ':memory:', logLevel: 'silent', ...overrides })
+  // A free registry port even when a test fixes the API's (the default would be port + 1,
+  // which another suite may hold).
+  const config = loadConfig([], { ECS_EMULATOR_TIME_SCALE: process.env.ECS_EMULATOR_TIME_SCALE }, { port: 0, registryPort: 0, dataDir: ':memory:', logLevel: 'silent', ...overrides })
   const violations: string[] = []
   const server = await startServer(config, {
     log: options.logLines === undefined
