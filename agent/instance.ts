@@ -13,6 +13,8 @@ export interface InstanceRequest {
 export interface InstanceGrant {
   instanceId: string
   imdsEndpoint: string
+  /** The emulator's state generation (undefined from an emulator too old to say). */
+  generation?: string
 }
 
 /** A refusal the agent cannot get past by waiting (a bad profile name, ...). */
@@ -36,7 +38,26 @@ export async function acquireInstance (endpoint: string, request: InstanceReques
   if (typeof grant.instanceId !== 'string' || typeof grant.imdsEndpoint !== 'string') {
     throw new Error(`POST /_emulator/instances answered without instanceId and imdsEndpoint: ${text.slice(0, 200)}`)
   }
-  return { instanceId: grant.instanceId, imdsEndpoint: grant.imdsEndpoint }
+  return {
+    instanceId: grant.instanceId,
+    imdsEndpoint: grant.imdsEndpoint,
+    ...(typeof grant.generation === 'string' ? { generation: grant.generation } : {})
+  }
+}
+
+/**
+ * The emulator's state generation now (`GET /_emulator/health`): another than the one the agent
+ * joined under means a reset wiped its instance and tasks. Undefined when it cannot be told.
+ */
+export async function currentGeneration (endpoint: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${endpoint}/_emulator/health`, { signal: AbortSignal.timeout(5_000) })
+    if (!response.ok) return undefined
+    const health = await response.json() as { generation?: unknown }
+    return typeof health.generation === 'string' ? health.generation : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function errorText (text: string): string {

@@ -5,6 +5,11 @@
  * RegisterContainerInstance, the task engine (which adopts the containers already running),
  * then the ACS and TCS sessions. Stopping closes the sockets and the engine and leaves the
  * containers running, so a restarted agent takes them over.
+ *
+ * A reset of the emulator (`POST /_emulator/reset`) wipes the instance and its tasks. An agent
+ * the emulator did not start itself learns of it from the state's generation: the one it joined
+ * under is not the emulator's any more, when its ACS session closes or when it starts again.
+ * It then removes what its tasks left and joins again, as a new container instance.
  */
 import type Docker from 'dockerode'
 import type { AcsCredentials, AcsTask } from './acs-task.js'
@@ -19,7 +24,8 @@ import type { CreateTaskEngine, TaskEngine, TaskStateChange } from './engine.js'
 import { createTaskEngine } from './engine/index.js'
 import { AgentExit, EXIT_ERROR, EXIT_SUCCESS, retriable, terminal } from './exit.js'
 import { ImdsClient, type IdentityDocument } from './imds.js'
-import { InstanceRefused, acquireInstance, type InstanceGrant } from './instance.js'
+import { InstanceRefused, acquireInstance, currentGeneration, type InstanceGrant } from './instance.js'
+import { removeInstanceResources } from './instance-resources.js'
 import { createAgentLogger, F, type Logger } from './log.js'
 import { registerContainerInstance } from './registration.js'
 import { StateReporter } from './reporter.js'
@@ -57,6 +63,7 @@ export function runAgent (options: AgentOptions = {}): RunningAgent {
 
 interface Ec2Instance {
   instanceId: string
+  generation: string | undefined
   region: string
   identity: { text: string, doc: IdentityDocument }
   signature: string
@@ -82,6 +89,10 @@ class Agent implements RunningAgent {
   #instanceId: string | undefined
   #ended = false
   #killed = false
+  /** The emulator's state generation this instance joined under. */
+  #generation: string | undefined
+  /** Set when a reset has wiped the instance: the agent leaves and joins again. */
+  #rejoin: (() => void) | undefined
   /** The last task each payload sent, by ARN: what a stop from the manifest hands the engine. */
   readonly #tasks = new Map<string, AcsTask>()
 
@@ -131,11 +142,11 @@ class Agent implements RunningAgent {
   private async run (): Promise<number> {
     let code: number
     try {
-      await this.start()
-      await new Promise<void>(resolve => {
-        if (this.#stopping.signal.aborted) resolve()
-        this.#stopping.signal.addEventListener('abort', () => resolve(), { once: true })
-      })
+      for (;;) {
+        await this.start()
+        if (await this.served() === 'stopped') break
+        await this.shutdown()
+      }
       code = EXIT_SUCCESS
     } catch (e) {
       code = this.#stopping.signal.aborted ? EXIT_SUCCESS : this.failed(e)
@@ -145,6 +156,29 @@ class Agent implements RunningAgent {
     this.#acsConnected.dispatchEvent(new Event('ended'))
     this.log.info({ exitCode: code }, 'agent exiting')
     return code
+  }
+
+  /** Until the agent is stopped, or a reset has wiped its instance. */
+  private async served (): Promise<'stopped' | 'reset'> {
+    return await new Promise(resolve => {
+      const signal = this.#stopping.signal
+      if (signal.aborted) resolve('stopped')
+      signal.addEventListener('abort', () => resolve('stopped'), { once: true })
+      this.#rejoin = () => resolve('reset')
+    })
+  }
+
+  /** After ACS closed: was it a reset? (A failed look counts as no: the next close asks again.) */
+  private async checkReset (): Promise<void> {
+    const joinedUnder = this.#generation
+    if (joinedUnder === undefined || this.#rejoin === undefined || this.#stopping.signal.aborted) return
+    const now = await currentGeneration(this.config.endpoint)
+    if (now === undefined || now === joinedUnder || this.#generation !== joinedUnder) return
+    this.log.warn({ [F.containerInstance]: this.#containerInstanceArn },
+      'the emulator was reset: this container instance and its tasks are gone; joining again as a new one')
+    const rejoin = this.#rejoin
+    this.#rejoin = undefined
+    rejoin()
   }
 
   private failed (e: unknown): number {
@@ -170,7 +204,14 @@ class Agent implements RunningAgent {
     const api = new EcsApi(config.endpoint, ec2.region, ec2.credentials.provide)
     this.#api = api
 
-    const renewed = saved.instanceId === ec2.instanceId ? saved.containerInstanceArn : undefined
+    const wiped = saved.generation !== undefined && ec2.generation !== undefined &&
+      saved.generation !== ec2.generation
+    if (wiped) {
+      this.log.warn({ [F.instanceId]: ec2.instanceId },
+        'the emulator was reset since this agent joined: removing what its tasks left, then registering as a new container instance')
+      await removeInstanceResources(docker, saved.instanceId ?? ec2.instanceId, this.log)
+    }
+    const renewed = !wiped && saved.instanceId === ec2.instanceId ? saved.containerInstanceArn : undefined
     this.log.info({ [F.instanceId]: ec2.instanceId }, renewed === undefined
       ? 'Registering Instance with ECS'
       : `Restored from checkpoint file. I am running as '${renewed}' in cluster '${config.cluster}'`)
@@ -181,7 +222,11 @@ class Agent implements RunningAgent {
     })
     const arn = containerInstance.containerInstanceArn!
     this.#containerInstanceArn = arn
-    stateFile.write({ instanceId: ec2.instanceId, cluster: config.cluster, containerInstanceArn: arn })
+    this.#generation = ec2.generation
+    stateFile.write({
+      instanceId: ec2.instanceId, cluster: config.cluster, containerInstanceArn: arn,
+      ...(ec2.generation === undefined ? {} : { generation: ec2.generation })
+    })
     this.log.info({ [F.containerInstance]: arn, [F.cluster]: config.cluster },
       `Registration completed successfully. I am running as '${arn}' in cluster '${config.cluster}'`)
 
@@ -205,7 +250,10 @@ class Agent implements RunningAgent {
     const signature = await imds.signature()
     const credentials = new InstanceCredentials(imds, this.log)
     await this.preflight(credentials)
-    return { instanceId: grant.instanceId, region: identity.doc.region, identity, signature, credentials }
+    return {
+      instanceId: grant.instanceId, generation: grant.generation, region: identity.doc.region,
+      identity, signature, credentials
+    }
   }
 
   /** The saved state; a different cluster than configured is the ECS agent's terminal mismatch. */
@@ -294,6 +342,7 @@ class Agent implements RunningAgent {
     })
     const acs = new AcsSession({ ...common, log: this.log.child({ session: 'acs' }), target: this.target(engine, reporter) })
     acs.on('connected', () => this.#acsConnected.dispatchEvent(new Event('connected')))
+    acs.on('disconnected', () => void this.checkReset())
     this.#joined = { engine, acs, tcs, reporter }
 
     await this.adopt(engine, reporter)
@@ -370,6 +419,9 @@ class Agent implements RunningAgent {
 
   private async shutdown (): Promise<void> {
     const joined = this.#joined
+    this.#joined = undefined
+    this.#rejoin = undefined
+    this.#tasks.clear()
     if (joined === undefined) {
       this.#api?.close()
       return

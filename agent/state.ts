@@ -1,6 +1,7 @@
 /**
  * What the agent keeps across restarts, as the ECS agent's checkpoint does: the EC2 instance
- * it runs on, the cluster, and its container instance ARN (`DATA_DIR/agent.json`).
+ * it runs on, the cluster, and its container instance ARN (`DATA_DIR/agent.json`); and the
+ * emulator's state generation it joined under, which a reset replaces.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -9,6 +10,7 @@ export interface AgentState {
   instanceId?: string
   cluster?: string
   containerInstanceArn?: string
+  generation?: string
 }
 
 export class StateFile {
@@ -46,5 +48,6 @@ function pick (doc: Record<string, unknown>): AgentState {
   if (text(doc.instanceId) !== undefined) state.instanceId = text(doc.instanceId)
   if (text(doc.cluster) !== undefined) state.cluster = text(doc.cluster)
   if (text(doc.containerInstanceArn) !== undefined) state.containerInstanceArn = text(doc.containerInstanceArn)
+  if (text(doc.generation) !== undefined) state.generation = text(doc.generation)
   return state
 }

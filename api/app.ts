@@ -74,6 +74,8 @@ export function buildApp (emulator: Emulator, options: AppOptions = {}): Fastify
     timeScale: emulator.serviceScheduler.scale,
     // ECR's registry (Docker Registry HTTP API v2) on 127.0.0.1; null when it could not listen.
     registryPort: (await emulator.registry.ready()) ?? null,
+    // Made anew by each reset: agents started elsewhere rejoin when it is not the one they joined under.
+    generation: emulator.generation.current(),
     services: SERVICES.map(s => s.name)
   }))
 

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import type { AgentLauncher as Ec2AgentLauncher, InstanceRecord } from './ec2/instance.js'
 import type { Logger } from './log.js'
+import { removeInstanceResources as removeResources } from '../agent/instance-resources.js'
 
 /**
  * Exit codes a restart does not cure: the agent's terminal one (`exitcodes.ExitTerminal`) and
@@ -222,20 +223,9 @@ function forward (child: ChildProcess, log: Logger): void {
   })
 }
 
-/** Removes what the agent of a terminated instance left on the Docker engine. */
+/** Removes what the agent of a terminated (or reset) instance left on the Docker engine. */
 async function removeInstanceResources (instanceId: string, log: Logger): Promise<void> {
   const { default: Docker } = await import('dockerode')
   const docker = new Docker(process.env.DOCKER_HOST === undefined ? { socketPath: '/var/run/docker.sock' } : undefined)
-  const filters = JSON.stringify({ label: [`ecs-emulator.instance-id=${instanceId}`] })
-  try {
-    const containers = await docker.listContainers({ all: true, filters })
-    await Promise.all(containers.map(c => docker.getContainer(c.Id).remove({ force: true, v: true })))
-    const networks = await docker.listNetworks({ filters })
-    await Promise.all(networks.map(n => docker.getNetwork(n.Id).remove()))
-    if (containers.length + networks.length > 0) {
-      log.info({ instanceId, containers: containers.length, networks: networks.length }, 'removed the terminated instance\'s containers')
-    }
-  } catch (e) {
-    log.warn({ instanceId, err: (e as Error).message }, 'could not remove the terminated instance\'s containers')
-  }
+  await removeResources(docker, instanceId, log)
 }

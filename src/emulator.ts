@@ -36,12 +36,13 @@ import type { AgentLauncher } from './ec2/instance.js'
 import { Identity } from './iam/identity.js'
 import { Authorizer } from './iam/authorizer.js'
 import { ecrRegistrySchema } from '../store/ecr-registry.js'
+import { GenerationStore, generationSchema } from '../store/generation.js'
 import { RegistryServer } from '../api/ecr-registry/server.js'
 
 const SCHEMAS = [decisionsSchema, stsSchema, tagsSchema, iamSchema, clustersSchema,
   taskDefinitionsSchema, containerInstancesSchema, accountSettingsSchema, logsSchema, secretsSchema,
   parametersSchema, ecrSchema, tasksSchema, ec2Schema, efsSchema, elbv2Schema, servicesSchema,
-  ecrRegistrySchema]
+  ecrRegistrySchema, generationSchema]
 
 export interface EcsStores {
   clusters: ClusterStore
@@ -76,6 +77,8 @@ export class Emulator {
   readonly secrets: SecretStore
   readonly parameters: ParameterStore
   readonly repositories: RepositoryStore
+  /** Changes with each reset: how agents started elsewhere learn that their instance was wiped. */
+  readonly generation: GenerationStore
   /** ECR's registry: its own listener on 127.0.0.1 (api/ecr-registry), manifests, blobs. */
   readonly registry: RegistryServer
   readonly ec2: Ec2
@@ -110,6 +113,7 @@ export class Emulator {
     this.secrets = new SecretStore(this.db)
     this.parameters = new ParameterStore(this.db)
     this.repositories = new RepositoryStore(this.db)
+    this.generation = new GenerationStore(this.db)
     this.identity = new Identity(config, this.iam, this.sessions)
     this.authorizer = new Authorizer(this.iam, this.decisions, config.iam)
     this.registry = new RegistryServer(this, config.registryPort)
@@ -144,8 +148,9 @@ export class Emulator {
   }
 
   /**
-   * Wipes the user's state: every row of every table, in one transaction. What the emulator
-   * owns itself is recreated by its owners after this (none yet: the agent arrives later).
+   * Wipes the user's state: every row of every table, in one transaction, and makes a new
+   * generation. The emulator's own (built-in role, profile, default VPC) is made again; the
+   * agents still connected have their sessions closed, and rejoin (agent/main.ts).
    */
   reset (): void {
     this.decisions.flush()
@@ -153,6 +158,7 @@ export class Emulator {
       AND name NOT LIKE 'sqlite_%' AND name <> 'schema_v1'`).pluck().all() as string[]
     this.db.transaction(() => { for (const t of tables) this.db.exec(`DELETE FROM "${t}"`) })()
     this.sessions.clear()
+    this.generation.clearCache()
     this.tags.clearCache()
     this.ecs.clusters.clearCache()
     this.ecs.containerInstances.clearCache()
@@ -161,7 +167,9 @@ export class Emulator {
     this.efs.storage.clear()
     this.registry.clear()
     this.serviceScheduler.clear()
+    this.acs.closeWiped()
     ensureBuiltins(this)
+    this.generation.current()
   }
 
   close (): void {

@@ -23,6 +23,8 @@ export interface InstanceAnswer {
   imdsEndpoint: string
   region: string
   availabilityZone: string
+  /** The state's generation (GET /_emulator/health has it too): a reset makes a new one. */
+  generation: string
 }
 
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/
@@ -96,6 +98,7 @@ async function answer (emulator: Emulator, instance: InstanceRecord): Promise<In
     instanceId: instance.instanceId,
     imdsEndpoint: await emulator.ec2.metadata.open(instance.instanceId),
     region: instance.region,
-    availabilityZone: instance.availabilityZone
+    availabilityZone: instance.availabilityZone,
+    generation: emulator.generation.current()
   }
 }

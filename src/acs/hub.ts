@@ -165,6 +165,19 @@ export class AcsHub implements SessionHost, TelemetryHost {
     if (next !== instance) this.emulator.ecs.containerInstances.save(next)
   }
 
+  /**
+   * A reset wiped every container instance: their sessions close now rather than at their next
+   * heartbeat, as a deregistered instance's does (code 1008, InactiveInstanceException), so that
+   * agents started elsewhere learn of it at once. The FARGATE bookkeeping goes with the tasks.
+   */
+  closeWiped (): void {
+    for (const session of [...this.#agents.values()]) session.close(1008, 'InactiveInstanceException')
+    for (const session of [...this.#telemetry.values()]) session.close(1008, 'InactiveInstanceException')
+    this.#fargate.clear()
+    this.#waiting.clear()
+    this.#refreshRetry.clear()
+  }
+
   // --- delivering tasks ---------------------------------------------------------------------
 
   /**
