@@ -1,8 +1,9 @@
 /**
  * The agent's configuration, read once: command-line flags first, then `ECS_EMULATOR_AGENT_*`
- * variables, then the defaults below. The result is frozen; nothing else in agent/ reads
- * process.env for these settings.
+ * variables (and ECS_EMULATOR_PROC_SYS, ECS_EMULATOR_TIME_SCALE), then the defaults below. The
+ * result is frozen; nothing else in agent/ reads process.env for these settings.
  */
+import { isAbsolute } from 'node:path'
 
 export interface AgentConfig {
   /** The control plane: the ECS API, `/_emulator/instances`, and the ACS/TCS websockets. */
@@ -27,6 +28,18 @@ export interface AgentConfig {
    * the control plane's clock.
    */
   readonly timeScale: number
+  /**
+   * A Docker network someone else made, for awsvpc tasks instead of the instance's own
+   * (`ecs-emulator-<instanceId>`): docker-compose.yml's `ecs-emulator`, where the control plane
+   * in a container of its own reaches them as `ip` targets. It must exist; it is never removed.
+   */
+  readonly agentNetwork?: string
+  /**
+   * Where the host's `/proc/sys` is, for the bridges' `route_localnet`: the emulator's own
+   * container mounts the host's at /host/proc/sys (Docker mounts /proc/sys read-only there,
+   * and nothing may be mounted over it).
+   */
+  readonly procSys: string
 }
 
 type Key = keyof AgentConfig
@@ -37,7 +50,8 @@ export const AGENT_DEFAULTS = Object.freeze({
   instanceProfile: 'ecs-emulator-instance-profile',
   fargateCapacity: false,
   logLevel: 'info',
-  timeScale: 1
+  timeScale: 1,
+  procSys: '/proc/sys'
 })
 
 const FLAGS: Record<string, Key> = {
@@ -49,7 +63,9 @@ const FLAGS: Record<string, Key> = {
   '--docker-host': 'dockerHost',
   '--log-level': 'logLevel',
   '--instance-id': 'instanceId',
-  '--time-scale': 'timeScale'
+  '--time-scale': 'timeScale',
+  '--network': 'agentNetwork',
+  '--proc-sys': 'procSys'
 }
 
 /** Flags that take no value. */
@@ -65,7 +81,10 @@ const ENV: Record<Key, string> = {
   fargateCapacity: 'ECS_EMULATOR_AGENT_FARGATE_CAPACITY',
   logLevel: 'ECS_EMULATOR_AGENT_LOG_LEVEL',
   instanceId: 'ECS_EMULATOR_AGENT_INSTANCE_ID',
-  timeScale: 'ECS_EMULATOR_AGENT_TIME_SCALE'
+  timeScale: 'ECS_EMULATOR_AGENT_TIME_SCALE',
+  agentNetwork: 'ECS_EMULATOR_AGENT_NETWORK',
+  // Not ECS_EMULATOR_AGENT_*: docker-compose.yml and the testcontainers module set this name.
+  procSys: 'ECS_EMULATOR_PROC_SYS'
 }
 
 export class AgentConfigError extends Error {
@@ -142,6 +161,9 @@ function parse (raw: Raw): Partial<AgentConfig> {
   if (v.instanceId !== undefined && !/^i-[0-9a-f]{8,17}$/.test(v.instanceId)) {
     throw new AgentConfigError(`--instance-id must be an EC2 instance id (i-...), not '${v.instanceId}'`)
   }
+  if (v.procSys !== undefined && !isAbsolute(v.procSys)) {
+    throw new AgentConfigError(`--proc-sys must be an absolute path, not '${v.procSys}'`)
+  }
   if (raw.labels.length > 0) out.labels = labels(raw.labels)
   return out as Partial<AgentConfig>
 }
@@ -193,4 +215,7 @@ export const AGENT_USAGE = `usage: ecs-emulator agent [options]
   --log-level L           pino level (info)                              ECS_EMULATOR_AGENT_LOG_LEVEL
   --time-scale X          multiply back-offs and retry waits by X (1)    ECS_EMULATOR_AGENT_TIME_SCALE
                           (else ECS_EMULATOR_TIME_SCALE, the emulator's)
+  --network NAME          an existing network for awsvpc tasks           ECS_EMULATOR_AGENT_NETWORK
+                          (else the instance's own, ecs-emulator-INSTANCE)
+  --proc-sys DIR          where the host's /proc/sys is (/proc/sys)      ECS_EMULATOR_PROC_SYS
 `

@@ -87,6 +87,10 @@ export interface TaskEngineOptions {
    * ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION, 3 h there); milliseconds, 5 minutes by default.
    */
   taskCleanupWaitMs?: number
+  /** An existing network for awsvpc tasks instead of the instance's own (AgentConfig.agentNetwork). */
+  agentNetwork?: string
+  /** Where the host's `/proc/sys` is (AgentConfig.procSys); `/proc/sys` if unset. */
+  procSys?: string
   report: (change: TaskStateChange) => void
   reportHealth: (change: TaskHealthChange) => void
 }

@@ -14,6 +14,7 @@ import { writeFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import type Docker from 'dockerode'
 import type { Logger } from 'pino'
+import { AGENT_DEFAULTS } from './config.js'
 
 const run = promisify(execFile)
 
@@ -30,23 +31,19 @@ export interface AgentNetwork {
 export const networkName = (instanceId: string): string => `ecs-emulator-${instanceId}`
 
 /**
- * A network made by someone else for awsvpc tasks instead of the instance's own: the emulator
- * in docker-compose.yml puts them on its `ecs-emulator` network, where the control plane (in
- * a container of its own) reaches them as `ip` targets. The agent uses it as it is and never
- * removes it.
- */
-const GIVEN_NETWORK = process.env.ECS_EMULATOR_AGENT_NETWORK || undefined
-
-/**
  * Creates the instance's network, or takes the one an earlier run of the agent made, or the
- * one ECS_EMULATOR_AGENT_NETWORK names (which must exist).
+ * one `given` names (`AgentConfig.agentNetwork`, which must exist). A given network was made
+ * by someone else (docker-compose.yml's `ecs-emulator`, where the control plane in a container
+ * of its own reaches awsvpc tasks as `ip` targets): it is used as it is and never removed.
  */
 export async function ensureAgentNetwork (docker: Docker, instanceId: string,
-  labels: Record<string, string>): Promise<AgentNetwork> {
-  if (GIVEN_NETWORK !== undefined) {
-    const given = await findNetwork(docker, GIVEN_NETWORK)
-    if (given === undefined) throw new Error(`ECS_EMULATOR_AGENT_NETWORK names the network ${GIVEN_NETWORK}, which does not exist`)
-    return given
+  labels: Record<string, string>, given?: string): Promise<AgentNetwork> {
+  if (given !== undefined) {
+    const found = await findNetwork(docker, given)
+    if (found === undefined) {
+      throw new Error(`the agent network ${given} (--network, ECS_EMULATOR_AGENT_NETWORK) does not exist`)
+    }
+    return found
   }
   const name = networkName(instanceId)
   const existing = await findNetwork(docker, name)
@@ -90,12 +87,12 @@ export interface MetadataRoute {
  * left with another port. Idempotent; the rule goes in close().
  */
 export async function routeMetadataAddress (bridge: string, port: number,
-  log: Logger): Promise<MetadataRoute> {
+  log: Logger, procSys?: string): Promise<MetadataRoute> {
   const rule = metadataRule(bridge, port)
   try {
     await removeStale(bridge, port)
     if (!await exists(rule)) await iptables(['-t', 'nat', '-I', 'PREROUTING', ...rule])
-    await allowLocalnet(bridge)
+    await allowLocalnet(bridge, procSys)
   } catch (e) {
     log.warn({ err: { message: (e as Error).message }, bridge },
       'iptables is unavailable: containers on the agent network cannot reach 169.254.170.2 (task credentials and metadata)')
@@ -181,14 +178,15 @@ export class ContainerRoutes {
   /** iptables changes in the order asked: a quick exit's removal must follow its addition. */
   #queue: Promise<void> = Promise.resolve()
 
-  constructor (readonly bridge: string, readonly port: number, readonly log: Logger) {}
+  constructor (readonly bridge: string, readonly port: number, readonly log: Logger,
+    readonly procSys?: string) {}
 
   /** route_localnet for the bridge, and this port's rules an earlier run of the agent left. */
   async start (): Promise<void> {
     try {
       await deleteRules(line => line.includes(`-i ${this.bridge} `) && line.includes(' -s ') &&
         line.endsWith(`127.0.0.1:${this.port}`))
-      await allowLocalnet(this.bridge)
+      await allowLocalnet(this.bridge, this.procSys)
       this.#active = true
     } catch (e) {
       this.log.warn({ err: { message: (e as Error).message }, bridge: this.bridge },
@@ -226,15 +224,13 @@ export class ContainerRoutes {
 }
 
 /**
- * Where the host's `net.ipv4` sysctls are written: `/proc/sys`, or the host's copy mounted into
- * the emulator's own container (docker-compose.yml sets ECS_EMULATOR_PROC_SYS=/host/proc/sys,
- * because Docker mounts /proc/sys read-only and nothing may be mounted over it).
+ * Writes the bridge's `net.ipv4` sysctl under `procSys` (`AgentConfig.procSys`: `/proc/sys`, or
+ * the host's copy mounted into the emulator's own container), else asks sysctl.
  */
-const PROC_SYS = process.env.ECS_EMULATOR_PROC_SYS ?? '/proc/sys'
-
-async function allowLocalnet (bridge: string): Promise<void> {
+async function allowLocalnet (bridge: string,
+  procSys: string = AGENT_DEFAULTS.procSys): Promise<void> {
   try {
-    await writeFile(`${PROC_SYS}/net/ipv4/conf/${bridge}/route_localnet`, '1')
+    await writeFile(`${procSys}/net/ipv4/conf/${bridge}/route_localnet`, '1')
   } catch {
     await run('sysctl', ['-w', `net.ipv4.conf.${bridge}.route_localnet=1`], { timeout: 10_000 })
   }

@@ -336,6 +336,8 @@ class Agent implements RunningAgent {
       instanceCredentials: s.credentials.provide,
       labels: { ...config.labels },
       dataDir: config.dataDir,
+      agentNetwork: config.agentNetwork,
+      procSys: config.procSys,
       ...(s.zone === undefined ? {} : { availabilityZone: s.zone }),
       report: change => this.report(reporter, change),
       reportHealth: change => tcs.publishHealth(change)

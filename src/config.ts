@@ -3,6 +3,8 @@
  * defaults below. The result is frozen; nothing else reads process.env for these settings.
  */
 
+import { isIP } from 'node:net'
+
 export type AuthMode = 'strict' | 'open'
 export type IamMode = 'enforce' | 'soft'
 
@@ -35,6 +37,13 @@ export interface Config {
    * the port after `port` (4567), or a free one when `port` is 0.
    */
   readonly registryPort: number
+  /**
+   * Where the control plane reaches the emulated instances: the host ports of their `instance`
+   * targets, and (when not this host's loopback) the address their metadata services face.
+   * 127.0.0.1 when the instances are this host; `host.docker.internal` when the control plane
+   * runs in a container of its own (docker-compose.yml).
+   */
+  readonly instanceHost: string
 }
 
 export const DEFAULTS: Config = Object.freeze({
@@ -49,7 +58,8 @@ export const DEFAULTS: Config = Object.freeze({
   decisionLogLimit: 200_000, // rows
   agent: true,
   timeScale: 1,
-  registryPort: 4567
+  registryPort: 4567,
+  instanceHost: '127.0.0.1'
 })
 
 const FLAGS: Record<string, keyof Config> = {
@@ -63,7 +73,8 @@ const FLAGS: Record<string, keyof Config> = {
   '--log-level': 'logLevel',
   '--decision-log-limit': 'decisionLogLimit',
   '--time-scale': 'timeScale',
-  '--registry-port': 'registryPort'
+  '--registry-port': 'registryPort',
+  '--instance-host': 'instanceHost'
 }
 
 /** Flags that take no value, and the value they stand for. */
@@ -83,7 +94,8 @@ const ENV: Record<keyof Config, string> = {
   decisionLogLimit: 'ECS_EMULATOR_DECISION_LOG_LIMIT',
   agent: 'ECS_EMULATOR_AGENT',
   timeScale: 'ECS_EMULATOR_TIME_SCALE',
-  registryPort: 'ECS_EMULATOR_REGISTRY_PORT'
+  registryPort: 'ECS_EMULATOR_REGISTRY_PORT',
+  instanceHost: 'ECS_EMULATOR_INSTANCE_HOST'
 }
 
 export class ConfigError extends Error {
@@ -146,7 +158,24 @@ function parse (raw: Partial<Record<keyof Config, string>>): Partial<Config> {
   if (raw.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(raw.region)) {
     throw new ConfigError(`--region must be an AWS region name such as us-east-1, not '${raw.region}'`)
   }
+  const instanceHost = raw.instanceHost
+  if (instanceHost !== undefined && isIP(instanceHost) === 0 && !HOST_NAME.test(instanceHost)) {
+    throw new ConfigError(
+      `--instance-host must be a host name or IP address (no scheme or port), not '${instanceHost}'`)
+  }
   return out as Partial<Config>
+}
+
+/** Dot-separated labels of letters, digits, - and _ (Docker's DNS answers service names with _). */
+const HOST_NAME = /^[\w-]+(\.[\w-]+)*$/
+
+/**
+ * Whether the instances are somewhere other than this host's loopback: the control plane then
+ * runs in a container apart from them, and faces them on its own non-loopback addresses.
+ */
+export function instancesApart (config: Pick<Config, 'instanceHost'>): boolean {
+  const host = config.instanceHost
+  return !(host.startsWith('127.') || host === '::1' || host === 'localhost')
 }
 
 function integer (name: string, value: string, min: number, max: number): number {

@@ -122,6 +122,7 @@ export class Emulator {
     this.elbv2 = new Elbv2Store(this.db)
     this.loadBalancers = new DataPlane(this.elbv2, log, {
       scale: config.timeScale,
+      instanceHost: config.instanceHost,
       // Listeners follow the API onto the wildcard (in a container, to be published).
       ...(['0.0.0.0', '::'].includes(config.host) ? { host: config.host } : {}),
       certificate: () => storedCertificate(config.dataDir, CERTIFICATE_NAMES)

@@ -75,8 +75,8 @@ export class Engine implements TaskEngine, Runtime {
 
   async start (): Promise<string[]> {
     if (this.#network !== undefined) throw new Error('the task engine is started already')
-    const { instanceId, labels } = this.options
-    this.#network = await ensureAgentNetwork(this.docker, instanceId, labels)
+    const { instanceId, labels, agentNetwork, procSys } = this.options
+    this.#network = await ensureAgentNetwork(this.docker, instanceId, labels, agentNetwork)
     this.#server = await startEndpointServer({
       endpoint: this.options.endpoint,
       credentials: id => this.#credentials(id),
@@ -90,8 +90,10 @@ export class Engine implements TaskEngine, Runtime {
       port: this.#savedPort()
     })
     this.#savePort(this.#server.port)
-    this.#route = await routeMetadataAddress(this.#network.bridge, this.#server.port, this.log)
-    this.#containerRoutes = new ContainerRoutes(await defaultBridge(this.docker), this.#server.port, this.log)
+    this.#route = await routeMetadataAddress(this.#network.bridge, this.#server.port, this.log,
+      procSys)
+    this.#containerRoutes = new ContainerRoutes(await defaultBridge(this.docker), this.#server.port,
+      this.log, procSys)
     await this.#containerRoutes.start()
     this.#events = new DockerEvents(this.docker, instanceId, this.log,
       e => this.#onEvent(e), () => this.#reconcileAll())

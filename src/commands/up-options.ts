@@ -10,4 +10,5 @@ export const UP_OPTIONS = `  --port N            port to listen on (4566; 0 take
   --no-agent          start no agent (built-in, or RunInstances)   ECS_EMULATOR_AGENT=false
   --time-scale X      multiply AWS's delays by X (1)               ECS_EMULATOR_TIME_SCALE
   --registry-port N   ECR registry port on 127.0.0.1 (port + 1)    ECS_EMULATOR_REGISTRY_PORT
+  --instance-host H   where instances' host ports are (127.0.0.1)  ECS_EMULATOR_INSTANCE_HOST
 `

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { networkInterfaces } from 'node:os'
+import { instancesApart, type Config } from '../config.js'
 import type { Emulator } from '../emulator.js'
 import { InstanceCredentials } from './instance-credentials.js'
 import type { InstanceRecord } from './instance.js'
@@ -26,21 +27,24 @@ interface Imds {
 
 /**
  * Where instances' agents reach their metadata service: this host's loopback, or, when the
- * control plane runs in a container apart from the agents (ECS_EMULATOR_INSTANCE_HOST set, as
- * docker-compose.yml does), the container's own address, which the Docker host reaches.
+ * control plane runs in a container apart from the agents (`Config.instanceHost` not loopback,
+ * as docker-compose.yml sets it), the container's own address, which the Docker host reaches.
  */
-const IMDS_ADDRESS = process.env.ECS_EMULATOR_INSTANCE_HOST
-  ? Object.values(networkInterfaces()).flat()
+function imdsAddress (config: Pick<Config, 'instanceHost'>): string {
+  if (!instancesApart(config)) return '127.0.0.1'
+  return Object.values(networkInterfaces()).flat()
     .find(a => a !== undefined && a.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1'
-  : '127.0.0.1'
+}
 
 export class MetadataService {
   readonly #servers = new Map<string, Imds>()
   readonly #opening = new Map<string, Promise<string>>()
   readonly credentials: InstanceCredentials
+  readonly #address: string
 
   constructor (readonly emulator: Emulator) {
     this.credentials = new InstanceCredentials(emulator)
+    this.#address = imdsAddress(emulator.config)
   }
 
   /** The IMDS base URL of the instance (`http://127.0.0.1:PORT`), if its socket is open. */
@@ -79,10 +83,10 @@ export class MetadataService {
     server.keepAliveTimeout = 5_000
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(0, IMDS_ADDRESS, () => resolve())
+      server.listen(0, this.#address, () => resolve())
     })
     server.unref()
-    const url = `http://${IMDS_ADDRESS}:${(server.address() as AddressInfo).port}`
+    const url = `http://${this.#address}:${(server.address() as AddressInfo).port}`
     this.#servers.set(instanceId, { server, url, tokens })
     this.emulator.log.info({ instanceId, url }, 'instance metadata service listening')
     return url

@@ -3,11 +3,19 @@
  * the ACS and TCS URLs, the signed upgrade and TCS frames, refused-handshake bodies, the
  * registration attributes and the state-change body; and its configuration.
  */
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import type Docker from 'dockerode'
 import { describe, expect, it } from 'vitest'
 import pino from 'pino'
 import { AcsSession } from '../../agent/acs-client.js'
 import { agentAttributes, missingAttributes, supportedApiVersions, type DockerHost } from '../../agent/capabilities.js'
 import { AgentConfigError, loadAgentConfig } from '../../agent/config.js'
+import { ContainerRoutes, ensureAgentNetwork } from '../../agent/host-network.js'
 import type { EcsApi } from '../../agent/ecs-api.js'
 import { submission } from '../../agent/reporter.js'
 import { signedFrame, signedHeaders } from '../../agent/signing.js'
@@ -129,7 +137,8 @@ describe('agent configuration', () => {
   it('defaults as the plan says', () => {
     expect(loadAgentConfig([], {})).toEqual({
       endpoint: 'http://127.0.0.1:4566', cluster: 'default', instanceProfile: 'ecs-emulator-instance-profile',
-      dataDir: './data/agent-default', labels: {}, fargateCapacity: false, logLevel: 'info', timeScale: 1
+      dataDir: './data/agent-default', labels: {}, fargateCapacity: false, logLevel: 'info', timeScale: 1,
+      procSys: '/proc/sys'
     })
   })
 
@@ -154,5 +163,60 @@ describe('agent configuration', () => {
     expect(() => loadAgentConfig(['--label', 'novalue'], {})).toThrow("--label must be key=value, not 'novalue'")
     expect(() => loadAgentConfig(['--instance-id', 'x'], {})).toThrow("--instance-id must be an EC2 instance id (i-...), not 'x'")
     expect(() => loadAgentConfig(['--endpoint', 'ftp://x'], {})).toThrow("--endpoint must be an http:// or https:// URL, not 'ftp://x'")
+  })
+
+  it('takes the awsvpc network from --network over ECS_EMULATOR_AGENT_NETWORK, else the instance\'s own', () => {
+    expect(loadAgentConfig([], {}).agentNetwork).toBeUndefined()
+    expect(loadAgentConfig([], { ECS_EMULATOR_AGENT_NETWORK: '' }).agentNetwork).toBeUndefined()
+    expect(loadAgentConfig([], { ECS_EMULATOR_AGENT_NETWORK: 'ecs-emulator' }).agentNetwork).toBe('ecs-emulator')
+    expect(loadAgentConfig(['--network', 'mine'], { ECS_EMULATOR_AGENT_NETWORK: 'ecs-emulator' }).agentNetwork).toBe('mine')
+    expect(loadAgentConfig([], {}, { agentNetwork: 'given' }).agentNetwork).toBe('given')
+  })
+
+  it('takes /proc/sys from --proc-sys over ECS_EMULATOR_PROC_SYS, an absolute path', () => {
+    expect(loadAgentConfig([], { ECS_EMULATOR_PROC_SYS: '' }).procSys).toBe('/proc/sys')
+    expect(loadAgentConfig([], { ECS_EMULATOR_PROC_SYS: '/host/proc/sys' }).procSys).toBe('/host/proc/sys')
+    expect(loadAgentConfig(['--proc-sys=/mnt/sys'], { ECS_EMULATOR_PROC_SYS: '/host/proc/sys' }).procSys).toBe('/mnt/sys')
+    expect(() => loadAgentConfig(['--proc-sys', 'host/proc/sys'], {}))
+      .toThrow(new AgentConfigError("--proc-sys must be an absolute path, not 'host/proc/sys'"))
+    expect(() => loadAgentConfig([], { ECS_EMULATOR_PROC_SYS: 'proc' })).toThrow(AgentConfigError)
+  })
+})
+
+describe('the configured network and /proc/sys, where the agent uses them', () => {
+  /** A Docker engine that knows the networks named, and must not be asked to make one. */
+  const engine = (names: string[]) => ({
+    listNetworks: async ({ filters }: { filters: { name: string[] } }) =>
+      names.filter(n => filters.name.includes(n)).map(n => ({ Name: n, Id: `${n}-id` })),
+    getNetwork: (id: string) => ({ inspect: async () => ({ Id: id, Options: { 'com.docker.network.bridge.name': 'br-given' } }) }),
+    createNetwork: async () => { throw new Error('createNetwork was called') }
+  }) as unknown as Docker
+
+  it('joins the network named instead of making the instance\'s own', async () => {
+    const network = await ensureAgentNetwork(engine(['ecs-emulator']), 'i-0123456789abcdef0', {}, 'ecs-emulator')
+    expect(network).toEqual({ name: 'ecs-emulator', id: 'ecs-emulator-id', bridge: 'br-given' })
+    await expect(ensureAgentNetwork(engine([]), 'i-0123456789abcdef0', {}, 'gone'))
+      .rejects.toThrow('the agent network gone (--network, ECS_EMULATOR_AGENT_NETWORK) does not exist')
+  })
+
+  it('writes route_localnet under the configured /proc/sys', async ({ skip }) => {
+    try {
+      await promisify(execFile)('iptables', ['-w', '5', '-t', 'nat', '-S', 'PREROUTING'], { timeout: 10_000 })
+    } catch {
+      skip('iptables cannot be read here: the routes never get as far as the sysctl')
+    }
+    const bridge = `cfg${randomBytes(4).toString('hex')}` // no such interface: /proc/sys has no entry for it
+    const procSys = mkdtempSync(join(tmpdir(), 'proc-sys-'))
+    try {
+      const conf = join(procSys, 'net', 'ipv4', 'conf', bridge)
+      mkdirSync(conf, { recursive: true })
+      writeFileSync(join(conf, 'route_localnet'), '0')
+      const routes = new ContainerRoutes(bridge, 1, pino({ level: 'silent' }), procSys)
+      await routes.start()
+      expect(readFileSync(join(conf, 'route_localnet'), 'utf8')).toBe('1')
+      await routes.close()
+    } finally {
+      rmSync(procSys, { recursive: true, force: true })
+    }
   })
 })

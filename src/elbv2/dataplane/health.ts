@@ -11,7 +11,7 @@ import http from 'node:http'
 import net from 'node:net'
 import type { Elbv2Store } from '../../../store/elbv2.js'
 import type { TargetDescription, TargetGroup, TargetGroupRecord, TargetHealthState } from '../types.js'
-import { reachable, targetAddress } from './targets.js'
+import type { TargetDialer } from './targets.js'
 
 type Probe = { ok: true } | { ok: false, reason: string, description: string }
 
@@ -29,7 +29,7 @@ export class HealthChecker {
   readonly #probers = new Map<string, Prober>()
   #closed = false
 
-  constructor (readonly store: Elbv2Store, readonly scale: number) {}
+  constructor (readonly store: Elbv2Store, readonly scale: number, readonly dialer: TargetDialer) {}
 
   /** Starts probing new targets of the groups in use and stops probing the others. */
   sync (groups: TargetGroupRecord[]): void {
@@ -37,7 +37,7 @@ export class HealthChecker {
     for (const tg of groups) {
       if (!tg.targetGroup.HealthCheckEnabled || tg.targetGroup.TargetType === 'lambda') continue
       for (const t of tg.targets) {
-        if (!reachable(targetAddress(tg.targetGroup, t).host)) continue
+        if (!this.dialer.reachable(this.dialer.address(tg.targetGroup, t).host)) continue
         const key = keyOf(tg.targetGroup.TargetGroupArn, t)
         wanted.add(key)
         if (!this.#probers.has(key)) this.#start(key, tg.targetGroup.TargetGroupArn, t)
@@ -65,7 +65,7 @@ export class HealthChecker {
       if (this.#closed || this.#probers.get(key) !== prober) return
       const tg = this.store.get<TargetGroupRecord>('target-group', tgArn)
       if (tg === undefined) return
-      void probe(tg.targetGroup, target, this.scale).then(result => {
+      void probe(tg.targetGroup, target, this.scale, this.dialer).then(result => {
         if (this.#closed || this.#probers.get(key) !== prober) return
         this.#record(tg.targetGroup, prober, result)
         prober.timer = setTimeout(tick, this.#interval(tg.targetGroup))
@@ -107,8 +107,9 @@ export class HealthChecker {
 }
 
 /** One health check request; resolves with ALB's reason when it fails. */
-export function probe (tg: TargetGroup, target: TargetDescription, scale: number): Promise<Probe> {
-  const { host, port: trafficPort } = targetAddress(tg, target)
+export function probe (tg: TargetGroup, target: TargetDescription, scale: number,
+  dialer: TargetDialer): Promise<Probe> {
+  const { host, port: trafficPort } = dialer.address(tg, target)
   const port = tg.HealthCheckPort === undefined || tg.HealthCheckPort === 'traffic-port'
     ? trafficPort
     : Number(tg.HealthCheckPort)

@@ -18,6 +18,7 @@ import { certificateNames, selfSignedCertificate, type ServingCertificate } from
 import { HealthChecker } from './health.js'
 import { Forwarder } from './proxy.js'
 import { TcpForwarder } from './tcp.js'
+import { TargetDialer } from './targets.js'
 import { timeScale } from './scale.js'
 
 export interface ListenerMapping {
@@ -55,12 +56,15 @@ export class DataPlane {
   #certificate: ServingCertificate | undefined
 
   constructor (readonly store: Elbv2Store, readonly log?: DataPlaneLog,
-    options: { scale?: number, host?: string, certificate?: () => ServingCertificate } = {}) {
+    options: {
+      scale?: number, host?: string, instanceHost?: string, certificate?: () => ServingCertificate
+    } = {}) {
     this.scale = options.scale ?? timeScale()
     this.#makeCertificate = options.certificate ?? (() => selfSignedCertificate(CERTIFICATE_NAMES))
-    this.#forwarder = new Forwarder(store)
-    this.#tcp = new TcpForwarder(store)
-    this.#health = new HealthChecker(store, this.scale)
+    const dialer = new TargetDialer(options.instanceHost)
+    this.#forwarder = new Forwarder(store, dialer)
+    this.#tcp = new TcpForwarder(store, dialer)
+    this.#health = new HealthChecker(store, this.scale, dialer)
     this.host = options.host ?? '127.0.0.1'
   }
 

@@ -12,13 +12,13 @@ import type { Elbv2Store } from '../../../store/elbv2.js'
 import { ELB_502, ELB_503, ELB_504, evaluateRules, type ElbResponse } from '../rules.js'
 import type { Rule as EngineRule } from '../rules-types.js'
 import type { ListenerRecord, LoadBalancerRecord, TargetDescription, TargetGroupRecord } from '../types.js'
-import { RoundRobin, reachable, targetAddress } from './targets.js'
+import { RoundRobin, type TargetDialer } from './targets.js'
 
 export class Forwarder {
   readonly #agents = new Map<string, http.Agent>()
   readonly #targets: RoundRobin
 
-  constructor (readonly store: Elbv2Store) {
+  constructor (readonly store: Elbv2Store, readonly dialer: TargetDialer) {
     this.#targets = new RoundRobin(store)
   }
 
@@ -66,9 +66,9 @@ export class Forwarder {
   #forward (tg: TargetGroupRecord, target: TargetDescription, req: http.IncomingMessage,
     res: http.ServerResponse,
     via: { sourceIp: string, port: number, idle: number, protocol: 'http' | 'https' }): void {
-    const { host, port } = targetAddress(tg.targetGroup, target)
+    const { host, port } = this.dialer.address(tg.targetGroup, target)
     // (unconfirmed) an address outside this host and its Docker bridges: as if it timed out.
-    if (!reachable(host)) return answer(res, ELB_504)
+    if (!this.dialer.reachable(host)) return answer(res, ELB_504)
     const headers = { ...req.headers }
     const before = headers['x-forwarded-for']
     headers['x-forwarded-for'] = before === undefined ? via.sourceIp : `${String(before)}, ${via.sourceIp}`

@@ -1,6 +1,7 @@
 /** Where the data plane reaches a target, and which target takes the next request. */
 import { networkInterfaces } from 'node:os'
 import type { Elbv2Store } from '../../../store/elbv2.js'
+import { DEFAULTS, instancesApart } from '../../config.js'
 import { cidrContains, failOpen } from '../rules.js'
 import type { TargetDescription, TargetGroup, TargetGroupRecord } from '../types.js'
 
@@ -28,43 +29,46 @@ export class RoundRobin {
 }
 
 /**
- * Where `instance` targets' host ports are reached: 127.0.0.1 (emulated instances are this
- * host), or ECS_EMULATOR_INSTANCE_HOST when the control plane runs in a container of its own
+ * Where the data plane reaches targets and which addresses it may contact. `instance` targets'
+ * host ports are on the instance host: 127.0.0.1 (emulated instances are this host), or
+ * `Config.instanceHost` when the control plane runs in a container of its own
  * (docker-compose.yml: `host.docker.internal`, the Docker host's gateway address).
  */
-const INSTANCE_HOST = process.env.ECS_EMULATOR_INSTANCE_HOST || '127.0.0.1'
+export class TargetDialer {
+  #bridges: { at: number, cidrs: string[] } | undefined
 
-/**
- * `ip` targets at their address; `instance` targets on INSTANCE_HOST (emulated instances are
- * this host: a bridge task's host port listens there) at the target's port.
- */
-export function targetAddress (tg: TargetGroup, t: TargetDescription): { host: string, port: number } {
-  const port = t.Port ?? tg.Port ?? 80
-  return { host: tg.TargetType === 'ip' ? t.Id : INSTANCE_HOST, port }
-}
+  constructor (readonly instanceHost = DEFAULTS.instanceHost) {}
 
-/**
- * Whether the data plane may contact the address: loopback, INSTANCE_HOST, or a subnet of one
- * of this host's Docker bridges (`docker0`, `br-*`). Other addresses (a VPC's 172.31.x.x that
- * exists only in the emulator) are never probed nor sent requests.
- */
-export function reachable (host: string): boolean {
-  if (host.startsWith('127.') || host === '::1' || host === INSTANCE_HOST) return true
-  return bridges().some(cidr => cidrContains(cidr, host))
-}
+  /**
+   * `ip` targets at their address; `instance` targets on the instance host (a bridge task's
+   * host port listens there) at the target's port.
+   */
+  address (tg: TargetGroup, t: TargetDescription): { host: string, port: number } {
+    const port = t.Port ?? tg.Port ?? 80
+    return { host: tg.TargetType === 'ip' ? t.Id : this.instanceHost, port }
+  }
 
-let cached: { at: number, cidrs: string[] } | undefined
+  /**
+   * Whether the data plane may contact the address: loopback, the instance host, or a subnet
+   * of one of this host's Docker bridges (`docker0`, `br-*`). Other addresses (a VPC's
+   * 172.31.x.x that exists only in the emulator) are never probed nor sent requests.
+   */
+  reachable (host: string): boolean {
+    if (host.startsWith('127.') || host === '::1' || host === this.instanceHost) return true
+    return this.#bridgeSubnets().some(cidr => cidrContains(cidr, host))
+  }
 
-/** The IPv4 subnets of this host's Docker bridges, read again every 5 s. */
-function bridges (now = Date.now()): string[] {
-  if (cached !== undefined && now - cached.at < 5000) return cached.cidrs
-  // In a container of its own (INSTANCE_HOST set), the control plane's interfaces are its
-  // Docker networks, where awsvpc tasks join it.
-  const inContainer = INSTANCE_HOST !== '127.0.0.1'
-  const cidrs = Object.entries(networkInterfaces())
-    .filter(([name]) => name.startsWith('docker') || name.startsWith('br-') || (inContainer && name !== 'lo'))
-    .flatMap(([, addrs]) => (addrs ?? []).filter(a => a.family === 'IPv4' && a.cidr !== null))
-    .map(a => a.cidr as string)
-  cached = { at: now, cidrs }
-  return cidrs
+  /** The IPv4 subnets of this host's Docker bridges, read again every 5 s. */
+  #bridgeSubnets (now = Date.now()): string[] {
+    if (this.#bridges !== undefined && now - this.#bridges.at < 5000) return this.#bridges.cidrs
+    // In a container of its own (the instances apart), the control plane's interfaces are its
+    // Docker networks, where awsvpc tasks join it.
+    const inContainer = instancesApart(this)
+    const cidrs = Object.entries(networkInterfaces())
+      .filter(([name]) => name.startsWith('docker') || name.startsWith('br-') || (inContainer && name !== 'lo'))
+      .flatMap(([, addrs]) => (addrs ?? []).filter(a => a.family === 'IPv4' && a.cidr !== null))
+      .map(a => a.cidr as string)
+    this.#bridges = { at: now, cidrs }
+    return cidrs
+  }
 }

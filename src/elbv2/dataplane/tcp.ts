@@ -8,12 +8,12 @@
 import net from 'node:net'
 import type { Elbv2Store } from '../../../store/elbv2.js'
 import type { ListenerRecord, TargetGroupRecord } from '../types.js'
-import { RoundRobin, reachable, targetAddress } from './targets.js'
+import { RoundRobin, type TargetDialer } from './targets.js'
 
 export class TcpForwarder {
   readonly #targets: RoundRobin
 
-  constructor (readonly store: Elbv2Store) {
+  constructor (readonly store: Elbv2Store, readonly dialer: TargetDialer) {
     this.#targets = new RoundRobin(store)
   }
 
@@ -21,8 +21,8 @@ export class TcpForwarder {
     client.on('error', () => client.destroy())
     const tg = this.#group(listener)
     const target = tg === undefined ? undefined : this.#targets.next(tg)
-    const address = tg === undefined || target === undefined ? undefined : targetAddress(tg.targetGroup, target)
-    if (address === undefined || !reachable(address.host)) {
+    const address = tg === undefined || target === undefined ? undefined : this.dialer.address(tg.targetGroup, target)
+    if (address === undefined || !this.dialer.reachable(address.host)) {
       client.resetAndDestroy()
       return
     }
