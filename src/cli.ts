@@ -15,6 +15,7 @@ commands:
   explain     the chain from a task, service, instance or request to the denial, and the fix
   decisions   the decision log of a running emulator: every authorization, denials marked
   reset       empty a running emulator, and stop what its agents ran
+  wait        wait for services to be stable or tasks to run or stop, saying what changes
   version     the version (--json: with Node's; --endpoint URL: a running emulator's too)
 
 up's options (ecs-emulator up --help):
@@ -25,6 +26,7 @@ examples:
   ecs-emulator decisions --decision ImplicitDeny --since 10m
   ecs-emulator explain arn:aws:ecs:us-east-1:000000000000:task/default/0123abcd
   ecs-emulator reset
+  ecs-emulator wait services-stable --cluster demo --services web
 `
 
 const DRILL_EXAMPLES = `
@@ -53,6 +55,7 @@ const COMMANDS: Record<string, Command> = {
   explain: explain,
   decisions: async argv => await (await import('./commands/decisions.js')).decisionsCommand(argv),
   reset: async argv => await (await import('./commands/reset.js')).resetCommand(argv),
+  wait: async argv => await (await import('./commands/wait.js')).waitCommand(argv),
   version: async argv => await (await import('./commands/version.js')).versionCommand(argv)
 }
 

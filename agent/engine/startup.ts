@@ -57,7 +57,7 @@ async function pullImages (rt: Runtime, mt: ManagedTask,
   const out = new Map<string, ResolvedImage>()
   const ctx = {
     docker: rt.docker, clients: rt.clients, credentials: pullCredentials(rt, mt),
-    launchType: mt.state.task.launchType, registry: rt.registry
+    launchType: mt.state.task.launchType, registry: rt.registry, log: rt.log, taskArn: mt.arn
   }
   for (const c of todo) {
     const def = mt.state.task.containers.find(d => d.name === c.name)!

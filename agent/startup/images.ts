@@ -15,7 +15,8 @@ import {
   BatchCheckLayerAvailabilityCommand, BatchGetImageCommand, GetAuthorizationTokenCommand,
   GetDownloadUrlForLayerCommand, type ECRClient
 } from '@aws-sdk/client-ecr'
-import { followProgress } from '../docker-progress.js'
+import type { Logger } from 'pino'
+import { PullProgress, followProgress, megabytes } from '../docker-progress.js'
 import type { ClientFactory, CredentialSource } from './clients.js'
 import { FARGATE_RESOURCES, StartupFailure, isFargate, type LaunchType } from './failure.js'
 import { callFailure, goV2, isCode, type CallFailure } from './sdk-errors.js'
@@ -28,6 +29,10 @@ export interface ImageContext {
   launchType: LaunchType | undefined
   /** The emulator's ECR registry (`127.0.0.1:PORT`), when it serves one. */
   registry?: () => Promise<string | undefined>
+  /** Where a pull says it started, how far it is, and when it ended. */
+  log?: Logger
+  /** The task the image is pulled for (named on the pull's lines). */
+  taskArn?: string
 }
 
 export interface ResolvedImage {
@@ -117,8 +122,8 @@ async function pullFrom (registry: string, password: string, image: string, ecr:
   const ref = ecr.digest !== undefined ? `@${ecr.digest}` : `:${ecr.tag ?? 'latest'}`
   const source = `${registry}/${ecr.repositoryName}${ref}`
   try {
-    const stream = await ctx.docker.pull(source, { authconfig: { username: 'AWS', password, serveraddress: registry } })
-    await followProgress(ctx.docker, stream)
+    await pullLogged(ctx, image, async () =>
+      await ctx.docker.pull(source, { authconfig: { username: 'AWS', password, serveraddress: registry } }))
   } catch (e) {
     const message = daemonText(e).replaceAll(`${registry}/`, `${ecr.host}/`)
     if (hasLocal && /manifest unknown|name unknown/.test(message)) return undefined
@@ -131,6 +136,31 @@ async function pullFrom (registry: string, password: string, image: string, ecr:
   const local = await inspectImage(ctx.docker, ecr.digest === undefined ? image : source)
   if (local === undefined) throw new StartupFailure(missingEcrImage(ecr, ctx.launchType))
   return resolved(local, image)
+}
+
+const PROGRESS_EVERY_MS = 2000
+
+/**
+ * A pull followed to its end, told on the task's log: a line when it starts, the bytes
+ * downloaded at most every 2 s while they move, and one when it ends (or fails), with how long
+ * it took. A pull of a large image is the longest wait of a task's start-up.
+ */
+async function pullLogged (ctx: ImageContext, image: string,
+  start: () => Promise<NodeJS.ReadableStream>): Promise<void> {
+  const log = ctx.log?.child({ taskArn: ctx.taskArn, image })
+  const began = Date.now()
+  const progress = new PullProgress(PROGRESS_EVERY_MS)
+  log?.info('image pull started')
+  try {
+    await followProgress(ctx.docker, await start(), event => {
+      const moved = progress.add(event)
+      if (moved !== undefined) log?.info({ ...moved }, `pulling ${image}: ${megabytes(moved)}`)
+    })
+  } catch (e) {
+    log?.info({ durationMs: Date.now() - began, error: daemonText(e) }, 'image pull failed')
+    throw e
+  }
+  log?.info({ durationMs: Date.now() - began, ...progress.totals() }, 'image pulled')
 }
 
 /** The daemon's message, from an HTTP error (dockerode's `json.message`) or a progress error. */

@@ -460,10 +460,6 @@ function applyReport (ctx: OperationContext, before: TaskRecord, after: TaskReco
   commitTask(ctx.emulator, before, next, ctx.now)
   if (next.desiredStatus === 'STOPPED' && before.desiredStatus !== 'STOPPED' &&
     next.lastStatus !== 'STOPPED') ctx.emulator.acs.deliver(next)
-  if (next.lastStatus !== before.lastStatus) {
-    const fields = { [F.taskArn]: next.taskArn, [F.knownStatus]: next.lastStatus }
-    ctx.log.info({ ...fields, stopCode: next.stopCode }, 'task state changed')
-  }
 }
 
 const SubmitTaskStateChange = operation({

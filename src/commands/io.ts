@@ -40,7 +40,12 @@ export function stopSignal (io: CommandIo): AbortSignal {
 export async function pause (ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return
   await new Promise<void>(resolve => {
-    const done = (): void => { clearTimeout(timer); resolve() }
+    // The listener goes too: a command pauses hundreds of times on one signal.
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
     const timer = setTimeout(done, ms)
     signal.addEventListener('abort', done, { once: true })
   })

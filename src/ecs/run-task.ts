@@ -31,6 +31,7 @@ import {
 } from './task.js'
 import type { ContainerDefinition, NetworkMode, TaskDefinition } from './task-definition.js'
 import { expandRoleArn } from './task-definition-validation.js'
+import { logTaskStatus } from './task-state.js'
 import type { WireTag } from '../../store/tags.js'
 
 export interface NetworkConfiguration { awsvpcConfiguration?: AwsVpcConfiguration }
@@ -553,7 +554,7 @@ export interface Launched { tasks: TaskRecord[], failures: PlacementFailure[] }
  */
 export function commitLaunch (emulator: Emulator, l: Launch): Launched {
   if (l.tasks.length === 0) return { tasks: [], failures: [] }
-  return emulator.db.transaction((): Launched => {
+  const launched = emulator.db.transaction((): Launched => {
     const placed = l.tasks[0].launchType === 'FARGATE'
       ? { tasks: l.tasks, failures: [] }
       : l.targets === undefined ? placeOnCluster(emulator, l) : placeOnTargets(emulator, l)
@@ -564,6 +565,8 @@ export function commitLaunch (emulator: Emulator, l: Launch): Launched {
     }
     return { tasks, failures: placed.failures }
   })()
+  for (const t of launched.tasks) logTaskStatus(emulator, t, l.now)
+  return launched
 }
 
 const occupants = (emulator: Emulator, i: ContainerInstanceRecord): Candidate => ({

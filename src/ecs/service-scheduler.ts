@@ -247,7 +247,12 @@ class ServicePass {
   }
 
   #event (message: string, options: { decisionId?: string, repeat?: boolean, prefix?: string } = {}): void {
+    const before = this.#s
     this.#s = withEvent(this.#s, message, this.now, options)
+    // The log says what the service's events say, as they are added (not their repeats).
+    if (this.#s === before) return
+    this.emulator.log.info({ serviceArn: this.#s.serviceArn, event: this.#s.events[0].message,
+      decisionId: options.decisionId }, 'service event')
   }
 
   #deployment (id: string | undefined): DeploymentRecord | undefined {

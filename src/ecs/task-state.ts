@@ -8,6 +8,7 @@
  */
 import type { Emulator } from '../emulator.js'
 import { attachNetworkInterface, deleteNetworkInterface } from '../ec2/network-interfaces.js'
+import { F } from '../log.js'
 import { deregister, type ContainerInstanceRecord } from './container-instance.js'
 import { adjustResources } from './placement.js'
 import {
@@ -361,6 +362,25 @@ export function commitTask (emulator: Emulator, before: TaskRecord, after: TaskR
     const next = counted(instance, before, after)
     if (next !== instance) store.save(next)
   })()
+  if (after.lastStatus !== before.lastStatus) logTaskStatus(emulator, after, now)
+}
+
+/**
+ * One line per status a task reaches, whoever moved it (its agent, StopTask, the scheduler,
+ * ECS's own transient steps): what `up`'s terminal shows while tasks start and stop.
+ */
+export function logTaskStatus (emulator: Emulator, task: TaskRecord, now: Date): void {
+  const line: Record<string, unknown> = {
+    [F.taskArn]: task.taskArn, group: task.group, lastStatus: task.lastStatus
+  }
+  if (task.lastStatus === 'RUNNING') {
+    line.secondsSinceCreated = Math.round((now.getTime() / 1000 - task.createdAt) * 10) / 10
+  }
+  if (task.lastStatus === 'STOPPED') {
+    line.stopCode = task.stopCode
+    line.stoppedReason = task.stoppedReason
+  }
+  emulator.log.info(line, 'task status changed')
 }
 
 /** The instance with the task moved between its counts, and its reservation back on STOPPED. */

@@ -26,14 +26,14 @@ describe.skipIf(!BUILT)(`dist/cli.js${NOT_BUILT}`, () => {
     const r = await cli(['--help'])
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/^usage: ecs-emulator COMMAND \[options\]/)
-    for (const command of ['up', 'agent', 'drill', 'explain', 'decisions', 'reset', 'version']) {
+    for (const command of ['up', 'agent', 'drill', 'explain', 'decisions', 'reset', 'wait', 'version']) {
       expect(r.stdout).toMatch(new RegExp(`\\n  ${command} +\\S`))
     }
     expect(r.stdout).toContain('\nexamples:\n')
   })
 
   it('shows each command\'s examples with COMMAND --help', async () => {
-    const runs = await Promise.all(['up', 'agent', 'drill', 'explain', 'decisions', 'reset', 'version']
+    const runs = await Promise.all(['up', 'agent', 'drill', 'explain', 'decisions', 'reset', 'wait', 'version']
       .map(async command => [command, await cli([command, '--help'])] as const))
     for (const [command, r] of runs) {
       expect(r.status, command).toBe(0)
