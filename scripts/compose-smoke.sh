@@ -3,7 +3,8 @@
 # COMPOSE="docker compose"), then through the AWS CLI a task that reaches 169.254.170.2 (its
 # metadata) and the API through it, and the services of examples/alb-web-service behind an
 # ALB (bridge: instance targets; awsvpc: ip targets on the compose network), each reached
-# through the API's port with the load balancer's DNS name as Host; then `down -v`.
+# through the API's port with the load balancer's DNS name as Host; then POST /_emulator/reset,
+# after which the agent service joins again as a new instance and runs the probe; then `down -v`.
 #
 # Everything it starts is its own: a compose project, network and volume named
 # ecs-emulator-smoke-ID, labels ecs-emulator.test-run=ID and ecs-emulator.test-scope=compose-smoke
@@ -157,13 +158,18 @@ PROBE='for i in $(seq 1 15); do
     timeout 3 wget -q -O- http://169.254.170.2/_emulator/health | grep -q region; then echo reached; exit 0; fi
   sleep 1
 done; echo "169.254.170.2 unreachable"; exit 1'
-awscli ecs register-task-definition --family compose-probe --container-definitions "$(jq -cn --arg cmd "$PROBE" \
-  '[{name: "probe", image: "ecs-emulator/busybox:latest", memory: 32, essential: true, command: ["sh", "-c", $cmd]}]')" >/dev/null
-TASK=$(awscli ecs run-task --task-definition compose-probe --query 'tasks[0].taskArn' --output text)
-log "task $TASK"
-awscli ecs wait tasks-stopped --tasks "$TASK"
-EXIT=$(awscli ecs describe-tasks --tasks "$TASK" --query 'tasks[0].containers[0].exitCode' --output text)
-[ "$EXIT" = 0 ] || die "the task did not reach 169.254.170.2 and the API (exit code $EXIT: $(awscli ecs describe-tasks --tasks "$TASK" --query 'tasks[0].[stoppedReason,containers[0].reason]' --output text))"
+# probe: registers and runs that task, and fails unless it exits 0.
+probe () {
+  local task code
+  awscli ecs register-task-definition --family compose-probe --container-definitions "$(jq -cn --arg cmd "$PROBE" \
+    '[{name: "probe", image: "ecs-emulator/busybox:latest", memory: 32, essential: true, command: ["sh", "-c", $cmd]}]')" >/dev/null
+  task=$(awscli ecs run-task --task-definition compose-probe --query 'tasks[0].taskArn' --output text)
+  log "task $task"
+  awscli ecs wait tasks-stopped --tasks "$task"
+  code=$(awscli ecs describe-tasks --tasks "$task" --query 'tasks[0].containers[0].exitCode' --output text)
+  [ "$code" = 0 ] || die "the task did not reach 169.254.170.2 and the API (exit code $code: $(awscli ecs describe-tasks --tasks "$task" --query 'tasks[0].[stoppedReason,containers[0].reason]' --output text))"
+}
+probe
 log 'the task reached its metadata and the API at 169.254.170.2, and exited 0'
 
 # through_api DNS_NAME: the listener's answer on /app/ through the API's port, by Host.
@@ -183,3 +189,40 @@ service () {
 }
 service bridge
 service awsvpc
+
+# RunInstances: the control plane starts the instance's agent as a container of its image,
+# which joins the cluster its user data names.
+awscli ecs create-cluster --cluster-name fleet >/dev/null
+AMI=$(awscli ssm get-parameter --name /aws/service/ecs/optimized-ami/amazon-linux-2/recommended/image_id --query Parameter.Value --output text)
+INSTANCE=$(awscli ec2 run-instances --image-id "$AMI" --instance-type t3.small --count 1 \
+  --iam-instance-profile Name=ecs-emulator-instance-profile \
+  --user-data $'#!/bin/bash\necho ECS_CLUSTER=fleet >> /etc/ecs/ecs.config' --query 'Instances[0].InstanceId' --output text)
+fleet_joined () {
+  [ "$(aws ecs describe-container-instances --cluster fleet --output text --query 'containerInstances[?agentConnected].ec2InstanceId' \
+    --container-instances $(aws ecs list-container-instances --cluster fleet --query 'containerInstanceArns' --output text 2>/dev/null) 2>/dev/null)" = "$INSTANCE" ]
+}
+until_ok 90 fleet_joined || die "RunInstances' instance $INSTANCE did not join fleet"
+agent_container () { docker ps -q --filter "label=ecs-emulator.agent=$INSTANCE" | grep -q .; }
+agent_container || die "no agent container for $INSTANCE"
+log "RunInstances: $INSTANCE joined fleet through an agent container of the control plane's"
+
+# POST /_emulator/reset: the control plane stops the agent container it started; the agent
+# service learns of the reset, removes its tasks' containers and joins default again as a new
+# container instance, which runs the probe again.
+instance () {
+  aws ecs describe-container-instances --cluster default --output text \
+    --query 'containerInstances[?agentConnected && status==`ACTIVE`].containerInstanceArn' \
+    --container-instances $(aws ecs list-container-instances --cluster default --query 'containerInstanceArns' --output text 2>/dev/null) 2>/dev/null
+}
+tasks_left () { docker ps -aq --filter "label=$LABEL_RUN" --filter label=com.amazonaws.ecs.task-arn | grep -q .; }
+BEFORE=$(instance)
+tasks_left || die 'no task containers before the reset'
+curl -fsS --max-time 30 -X POST "$AWS_ENDPOINT_URL/_emulator/reset" >/dev/null || die 'POST /_emulator/reset failed'
+log 'reset; waiting for the task containers to go and the agent to join again'
+gone () { ! tasks_left; }
+until_ok 60 gone || die "the task containers are still there after the reset: $(docker ps -a --filter "label=$LABEL_RUN" --filter label=com.amazonaws.ecs.task-arn --format '{{.Names}}' | tr '\n' ' ')"
+rejoined () { local now; now=$(instance); [ -n "$now" ] && [ "$now" != "$BEFORE" ]; }
+until_ok 60 rejoined || die 'the agent did not join default again after the reset'
+! agent_container || die "the agent container of $INSTANCE is still there after the reset"
+probe
+log "after the reset: the agent rejoined as $(instance | sed 's|.*/||'), its old tasks' containers are gone, and the probe ran again"

@@ -1,16 +1,20 @@
 /**
  * The control plane's side of agents it starts itself: the built-in agent of `up`, and one per
- * instance RunInstances launches (`emulator.ec2.launcher`). Each is a child process of this same
- * CLI (`ecs-emulator agent ...`) that meets the control plane over the wire only. Its log
- * lines join the server's log; it is restarted with back-off when it dies, except after a
- * terminal exit (code 5, as ecs-init treats the ECS agent's), and stopped on close.
+ * instance RunInstances launches (`emulator.ec2.launcher`). Each runs this same CLI
+ * (`ecs-emulator agent ...`), as a child process, or as a container of the emulator's image when
+ * the control plane runs in one (src/agent-container.ts), and meets the control plane over the
+ * wire only. Its log lines join the server's log; it is restarted with back-off when it dies,
+ * except after a terminal exit (code 5, as ecs-init treats the ECS agent's), and stopped on close.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import type Docker from 'dockerode'
+import { runAgentContainer, type AgentContainerSpec } from './agent-container.js'
 import type { AgentLauncher as Ec2AgentLauncher, InstanceRecord } from './ec2/instance.js'
 import type { Logger } from './log.js'
 import { removeInstanceResources as removeResources } from '../agent/instance-resources.js'
@@ -41,6 +45,13 @@ export interface LauncherOptions {
   /** Added to every agent's command line (tests: `--time-scale`, `--label`). */
   extraArgs?: string[]
   env?: NodeJS.ProcessEnv
+  /**
+   * Each agent runs as a container of this image rather than as a child process, `cli` being
+   * the CLI's path in it (`dist/cli.js` under its working directory by default).
+   */
+  container?: Omit<AgentContainerSpec, 'dataDir'> & { cli?: string }
+  /** The control plane as the agents reach it, when not at `endpoint` (compose: the published port). */
+  agentEndpoint?: string
 }
 
 export class AgentLauncher implements Ec2AgentLauncher {
@@ -108,14 +119,24 @@ export class AgentLauncher implements Ec2AgentLauncher {
   private launch (name: string, args: string[], builtIn: boolean): void {
     if (this.#closed || this.#agents.has(name)) return
     const o = this.#o
-    const command = [o.cli ?? DEFAULT_CLI, 'agent', '--endpoint', agentEndpoint(o.endpoint),
+    const cli = o.container === undefined ? (o.cli ?? DEFAULT_CLI) : (o.container.cli ?? 'dist/cli.js')
+    const command = [cli, 'agent', '--endpoint', o.agentEndpoint ?? agentEndpoint(o.endpoint),
       ...args, '--log-level', o.logLevel ?? 'info', ...(o.extraArgs ?? [])]
     const log = o.log.child({ agent: name })
-    this.#agents.set(name, new Supervised(command, log, builtIn, o.env ?? process.env))
+    this.#agents.set(name, new Supervised(name, command, log, builtIn, this.#starter()))
   }
 
+  #starter (): StartAgent {
+    const spec = this.#o.container
+    if (spec === undefined) return childProcess(this.#o.env ?? process.env)
+    const docker = dockerClient()
+    const dataDir = this.dataDir()
+    return (name, command) => runAgentContainer(docker, { ...spec, dataDir }, name, command)
+  }
+
+  /** Absolute: an agent in a container has its data directory mounted at the same path. */
   private dataDir (): string {
-    if (this.#o.dataDir !== ':memory:') return this.#o.dataDir
+    if (this.#o.dataDir !== ':memory:') return resolve(this.#o.dataDir)
     this.#temporary ??= mkdtempSync(join(tmpdir(), 'ecs-emulator-agents-'))
     return this.#temporary
   }
@@ -136,43 +157,64 @@ function agentEndpoint (url: string): string {
   return url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:')
 }
 
-/** One agent process, restarted when it dies until it is stopped or ends terminally. */
+/** One run of an agent: its output, its end, and how to signal it. */
+export interface AgentRun {
+  stdout: NodeJS.ReadableStream
+  stderr: NodeJS.ReadableStream
+  /** The process id, or the container's name. */
+  id: number | string | undefined
+  /** Once it has ended and its last lines are read. */
+  ended: Promise<{ code: number | null, signal: string | null }>
+  kill (signal: 'SIGTERM' | 'SIGKILL'): void
+}
+
+/** Starts one run of the agent whose CLI arguments (after `node`) are `command`. */
+export type StartAgent = (name: string, command: string[]) => AgentRun
+
+/** The agent as a child process of this one. */
+function childProcess (env: NodeJS.ProcessEnv): StartAgent {
+  return (_name, command) => {
+    // stdin is a pipe the agent watches: when this process dies, however, the agent stops too.
+    // The SDK's notice about its future Node versions, once per agent start, is not the
+    // agent's news: it stays out of the server's log unless the user set the variable.
+    const child = spawn(process.execPath, command, {
+      env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env, ECS_EMULATOR_AGENT_WATCH_PARENT: '1' },
+      stdio: ['pipe', 'pipe', 'pipe']
+    })
+    // 'close', not 'exit': the agent's last lines are read before it counts as gone.
+    const ended = new Promise<{ code: number | null, signal: string | null }>(resolve =>
+      child.once('close', (code, signal) => resolve({ code, signal })))
+    child.once('error', e => child.stderr?.emit('data', `agent could not be started: ${e.message}\n`))
+    return { stdout: child.stdout!, stderr: child.stderr!, id: child.pid, ended, kill: signal => child.kill(signal) }
+  }
+}
+
+/** One agent, started again when it dies until it is stopped or ends terminally. */
 class Supervised {
-  #child: ChildProcess | undefined
+  #run: AgentRun | undefined
   #stopping = false
   #wait = RESTART_MIN_MS
   #timer: NodeJS.Timeout | undefined
   #exited: Promise<void> = Promise.resolve()
 
-  constructor (readonly command: string[], readonly log: Logger, readonly builtIn: boolean,
-    readonly env: NodeJS.ProcessEnv) {
+  constructor (readonly name: string, readonly command: string[], readonly log: Logger,
+    readonly builtIn: boolean, readonly start: StartAgent) {
     this.spawn()
   }
 
   private spawn (): void {
     const started = Date.now()
-    // stdin is a pipe the agent watches: when this process dies, however, the agent stops too.
-    // The SDK's notice about its future Node versions, once per agent start, is not the
-    // agent's news: it stays out of the server's log unless the user set the variable.
-    const env = {
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...this.env, ECS_EMULATOR_AGENT_WATCH_PARENT: '1'
-    }
-    const child = spawn(process.execPath, this.command, { env, stdio: ['pipe', 'pipe', 'pipe'] })
-    this.#child = child
-    this.log.info({ pid: child.pid }, 'agent started')
-    forward(child, this.log)
-    this.#exited = new Promise(resolve => {
-      // 'close', not 'exit': the agent's last lines are read before it counts as gone.
-      child.once('close', (code, signal) => {
-        this.#child = undefined
-        resolve()
-        this.exited(code, signal, Date.now() - started)
-      })
+    const run = this.start(this.name, this.command)
+    this.#run = run
+    this.log.info(typeof run.id === 'number' ? { pid: run.id } : { container: run.id }, 'agent started')
+    forward(run, this.log)
+    this.#exited = run.ended.then(({ code, signal }) => {
+      this.#run = undefined
+      this.exited(code, signal, Date.now() - started)
     })
-    child.once('error', e => this.log.error({ err: e.message }, 'agent could not be started'))
   }
 
-  private exited (code: number | null, signal: NodeJS.Signals | null, ranMs: number): void {
+  private exited (code: number | null, signal: string | null, ranMs: number): void {
     if (this.#stopping) return
     if (code !== null && NOT_RESTARTED.has(code)) {
       const what = this.builtIn ? 'the built-in agent' : 'the agent'
@@ -192,10 +234,10 @@ class Supervised {
   async stop (): Promise<void> {
     this.#stopping = true
     clearTimeout(this.#timer)
-    const child = this.#child
-    if (child === undefined) return
-    const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
-    child.kill('SIGTERM')
+    const run = this.#run
+    if (run === undefined) return
+    const killer = setTimeout(() => run.kill('SIGKILL'), STOP_GRACE_MS)
+    run.kill('SIGTERM')
     await this.#exited
     clearTimeout(killer)
   }
@@ -206,8 +248,8 @@ const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fa
 }
 
 /** The agent's JSON log lines as the server's own (bound to the agent); other output as text. */
-function forward (child: ChildProcess, log: Logger): void {
-  createInterface({ input: child.stdout! }).on('line', line => {
+function forward (run: AgentRun, log: Logger): void {
+  createInterface({ input: run.stdout }).on('line', line => {
     let entry: Record<string, unknown> | undefined
     try { entry = JSON.parse(line) as Record<string, unknown> } catch {}
     if (entry === undefined || typeof entry !== 'object' || entry === null) {
@@ -218,14 +260,18 @@ function forward (child: ChildProcess, log: Logger): void {
     const method = LEVELS[typeof level === 'number' ? level : 30] ?? 'info'
     log[method](fields, typeof msg === 'string' ? msg : '')
   })
-  createInterface({ input: child.stderr! }).on('line', line => {
+  createInterface({ input: run.stderr }).on('line', line => {
     if (line.trim() !== '') log.info({ stream: 'stderr' }, line)
   })
 }
 
 /** Removes what the agent of a terminated (or reset) instance left on the Docker engine. */
 async function removeInstanceResources (instanceId: string, log: Logger): Promise<void> {
-  const { default: Docker } = await import('dockerode')
-  const docker = new Docker(process.env.DOCKER_HOST === undefined ? { socketPath: '/var/run/docker.sock' } : undefined)
-  await removeResources(docker, instanceId, log)
+  await removeResources(dockerClient(), instanceId, log)
+}
+
+/** Loaded on first use: dockerode costs start-up time, and only agents need it. */
+function dockerClient (): Docker {
+  const DockerClient = createRequire(import.meta.url)('dockerode') as typeof Docker
+  return new DockerClient(process.env.DOCKER_HOST === undefined ? { socketPath: '/var/run/docker.sock' } : undefined)
 }

@@ -25,6 +25,15 @@ export interface Config {
    * RunInstances starts an agent per instance; off with `--no-agent`.
    */
   readonly agent: boolean
+  /** `up` starts its built-in agent; off with `--no-built-in-agent` (RunInstances' still start). */
+  readonly builtInAgent: boolean
+  /**
+   * The agents `up` starts run as containers of this image, on the host's network, instead of
+   * as child processes: for a control plane that runs in a container itself (docker-compose.yml).
+   */
+  readonly agentImage?: string
+  /** The control plane as the agents `up` starts call it, when not where it listens. */
+  readonly agentEndpoint?: string
   /**
    * Multiplies AWS's delays: health check intervals and timeouts, the deregistration delay,
    * the health check grace period, the scheduler's back-off and retries (0.05: a 300 s
@@ -57,6 +66,7 @@ export const DEFAULTS: Config = Object.freeze({
   logLevel: 'info',
   decisionLogLimit: 200_000, // rows
   agent: true,
+  builtInAgent: true,
   timeScale: 1,
   registryPort: 4567,
   instanceHost: '127.0.0.1'
@@ -74,12 +84,15 @@ const FLAGS: Record<string, keyof Config> = {
   '--decision-log-limit': 'decisionLogLimit',
   '--time-scale': 'timeScale',
   '--registry-port': 'registryPort',
-  '--instance-host': 'instanceHost'
+  '--instance-host': 'instanceHost',
+  '--agent-image': 'agentImage',
+  '--agent-endpoint': 'agentEndpoint'
 }
 
 /** Flags that take no value, and the value they stand for. */
 const SWITCHES: Record<string, [keyof Config, string]> = {
-  '--no-agent': ['agent', 'false']
+  '--no-agent': ['agent', 'false'],
+  '--no-built-in-agent': ['builtInAgent', 'false']
 }
 
 const ENV: Record<keyof Config, string> = {
@@ -93,6 +106,10 @@ const ENV: Record<keyof Config, string> = {
   logLevel: 'ECS_EMULATOR_LOG_LEVEL',
   decisionLogLimit: 'ECS_EMULATOR_DECISION_LOG_LIMIT',
   agent: 'ECS_EMULATOR_AGENT',
+  builtInAgent: 'ECS_EMULATOR_BUILT_IN_AGENT',
+  agentImage: 'ECS_EMULATOR_AGENT_IMAGE',
+  // The agent's own variable for the same thing (agent/config.ts).
+  agentEndpoint: 'ECS_EMULATOR_AGENT_ENDPOINT',
   timeScale: 'ECS_EMULATOR_TIME_SCALE',
   registryPort: 'ECS_EMULATOR_REGISTRY_PORT',
   instanceHost: 'ECS_EMULATOR_INSTANCE_HOST'
@@ -143,6 +160,10 @@ function parse (raw: Partial<Record<keyof Config, string>>): Partial<Config> {
     out.decisionLogLimit = integer('decision-log-limit', raw.decisionLogLimit, 1000, 1e9)
   }
   if (raw.agent !== undefined) out.agent = bool('ECS_EMULATOR_AGENT', raw.agent)
+  if (raw.builtInAgent !== undefined) out.builtInAgent = bool('ECS_EMULATOR_BUILT_IN_AGENT', raw.builtInAgent)
+  if (raw.agentEndpoint !== undefined && !/^https?:\/\/[^/]+\/?$/.test(raw.agentEndpoint)) {
+    throw new ConfigError(`--agent-endpoint must be a URL such as http://127.0.0.1:4566, not '${raw.agentEndpoint}'`)
+  }
   if (raw.timeScale !== undefined) {
     const scale = Number(raw.timeScale)
     if (!Number.isFinite(scale) || scale <= 0 || scale > 1000) {

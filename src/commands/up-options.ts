@@ -8,6 +8,10 @@ export const UP_OPTIONS = `  --port N            port to listen on (4566; 0 take
   --iam enforce|soft  deny what AWS would deny (enforce)           ECS_EMULATOR_IAM
   --log-level L       pino level (info; debug: every request)      ECS_EMULATOR_LOG_LEVEL
   --no-agent          start no agent (built-in, or RunInstances)   ECS_EMULATOR_AGENT=false
+  --no-built-in-agent
+                      only RunInstances' agents start              ECS_EMULATOR_BUILT_IN_AGENT=false
+  --agent-image IMG   run agents as containers of IMG (compose)    ECS_EMULATOR_AGENT_IMAGE
+  --agent-endpoint U  the API as those agents call it              ECS_EMULATOR_AGENT_ENDPOINT
   --time-scale X      multiply AWS's delays by X (1)               ECS_EMULATOR_TIME_SCALE
   --registry-port N   ECR registry port on 127.0.0.1 (port + 1)    ECS_EMULATOR_REGISTRY_PORT
   --instance-host H   where instances' host ports are (127.0.0.1)  ECS_EMULATOR_INSTANCE_HOST

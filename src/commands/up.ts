@@ -4,7 +4,7 @@
  * Docker is not running, and when the built-in agent has joined.
  */
 import { createServer } from 'node:net'
-import { AgentLauncher } from '../agent-launcher.js'
+import { AgentLauncher, type LauncherOptions } from '../agent-launcher.js'
 import { ConfigError, loadConfig, type Config } from '../config.js'
 import type { Logger } from '../log.js'
 import { startServer, type RunningServer } from '../server.js'
@@ -117,9 +117,17 @@ async function startAgents (server: RunningServer, config: Config, io: CommandIo
     : ['--time-scale', String(config.timeScale)]
   const launcher = new AgentLauncher({
     log, endpoint: server.url, dataDir: config.dataDir, logLevel: config.logLevel,
-    extraArgs: [...scaled, ...(options.agentArgs ?? [])], env: io.env as NodeJS.ProcessEnv
+    extraArgs: [...scaled, ...(options.agentArgs ?? [])], env: io.env as NodeJS.ProcessEnv,
+    ...(config.agentEndpoint === undefined ? {} : { agentEndpoint: config.agentEndpoint }),
+    ...(config.agentImage === undefined ? {} : { container: agentContainer(config.agentImage, io.env) })
   })
   server.emulator.ec2.launcher = launcher
+  if (!config.builtInAgent) {
+    log.info(config.agentImage === undefined
+      ? 'no built-in agent (--no-built-in-agent): RunInstances starts an agent per instance'
+      : `no built-in agent (--no-built-in-agent): RunInstances starts an agent per instance, as a container of ${config.agentImage}`)
+    return launcher
+  }
 
   // Without Docker the agent still starts, and ends with its own terminal line: this one says
   // what to do about it first.
@@ -132,6 +140,22 @@ async function startAgents (server: RunningServer, config: Config, io: CommandIo
   launcher.startBuiltIn()
   if (problem === undefined) void announceJoin(server, signal)
   return launcher
+}
+
+/**
+ * Agents as containers of `image`: they get the agent's own variables (ECS_EMULATOR_AGENT_*,
+ * the time scale) and carry ECS_EMULATOR_AGENT_LABELS on their containers too.
+ */
+function agentContainer (image: string, env: CommandIo['env']): LauncherOptions['container'] {
+  const passed = Object.entries(env).filter(([k, v]) => v !== undefined &&
+    (k.startsWith('ECS_EMULATOR_AGENT_') || k === 'ECS_EMULATOR_TIME_SCALE'))
+  const labels = Object.fromEntries((env.ECS_EMULATOR_AGENT_LABELS ?? '').split(',')
+    .map(l => l.split(/=(.*)/s, 2)).filter(([k]) => k !== '').map(([k, v]) => [k, v ?? '']))
+  return {
+    image,
+    env: passed.map(([k, v]) => `${k}=${v}`),
+    labels
+  }
 }
 
 /** Says when the built-in agent's container instance is connected, or that it is not yet. */

@@ -106,10 +106,24 @@ describe('docker-compose.yml', () => {
   it('publishes the API on 4566 and ECR\'s registry on the host\'s loopback at its own port', () => {
     expect(controlPlane.ports).toEqual(['127.0.0.1:4566:4566', '127.0.0.1:4567:4567'])
     expect(controlPlane.command).toEqual(expect.arrayContaining(['up', '--host=0.0.0.0', '--port=4566',
-      '--registry-port=4567', '--no-agent']))
+      '--registry-port=4567']))
     const moved = parse(interpolate(TEXT, { ECS_EMULATOR_PORT: '40001', ECS_EMULATOR_REGISTRY_PORT: '40002' })) as ComposeFile
     expect(moved.services['control-plane'].ports).toEqual(['127.0.0.1:40001:4566', '127.0.0.1:40002:40002'])
     expect(moved.services.agent.command).toContain('--endpoint=http://127.0.0.1:40001')
+    expect(moved.services['control-plane'].environment?.ECS_EMULATOR_AGENT_ENDPOINT).toBe('http://127.0.0.1:40001')
+  })
+
+  it('leaves the default instance to the agent service and starts RunInstances\' agents as containers of its image', () => {
+    expect(controlPlane.command).toEqual(expect.arrayContaining(['--no-built-in-agent',
+      '--agent-image=ecs-emulator:local']))
+    expect(controlPlane.command).not.toContain('--no-agent')
+    expect(controlPlane.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock')
+    expect(controlPlane.environment).toMatchObject({
+      ECS_EMULATOR_AGENT_ENDPOINT: 'http://127.0.0.1:4566', ECS_EMULATOR_AGENT_NETWORK: 'ecs-emulator'
+    })
+    const renamed = parse(interpolate(TEXT, { ECS_EMULATOR_IMAGE: 'mine:1' })) as ComposeFile
+    expect(renamed.services['control-plane'].command).toContain('--agent-image=mine:1')
+    expect(renamed.services.agent.image).toBe('mine:1')
   })
 
   it('documents an optional range of listener ports to publish', () => {
@@ -149,12 +163,12 @@ describe('docker-compose.yml', () => {
   it('keeps state (EFS directories included) on a named volume, at its own path on the host', () => {
     expect(FILE.volumes).toEqual({ data: { name: 'ecs-emulator-data' } })
     const path = '/var/lib/docker/volumes/ecs-emulator-data/_data'
-    expect(controlPlane.volumes).toEqual([`data:${path}`])
+    expect(controlPlane.volumes).toEqual([`data:${path}`, '/var/run/docker.sock:/var/run/docker.sock'])
     expect(controlPlane.command).toContain(`--data-dir=${path}`)
     expect(agent.volumes).toContain('data:/app/data')
     // Only the engine's socket and the host's /proc/sys/net are host paths.
-    const binds = Object.values(FILE.services).flatMap(s => s.volumes ?? []).filter(v => v.startsWith('/'))
-    expect(binds.sort()).toEqual(['/proc/sys/net:/host/proc/sys/net', '/var/run/docker.sock:/var/run/docker.sock'])
+    const binds = new Set(Object.values(FILE.services).flatMap(s => s.volumes ?? []).filter(v => v.startsWith('/')))
+    expect([...binds].sort()).toEqual(['/proc/sys/net:/host/proc/sys/net', '/var/run/docker.sock:/var/run/docker.sock'])
   })
 
   it('builds from a base image given as a build argument, the official Node image by default', () => {

@@ -57,6 +57,26 @@ describe('the instance host', () => {
   })
 })
 
+describe('the agents up starts', () => {
+  it('include the built-in one unless --no-built-in-agent or ECS_EMULATOR_BUILT_IN_AGENT=false', () => {
+    expect(loadConfig([], {}).builtInAgent).toBe(true)
+    expect(loadConfig(['--no-built-in-agent'], {}).builtInAgent).toBe(false)
+    expect(loadConfig([], { ECS_EMULATOR_BUILT_IN_AGENT: 'false' }).builtInAgent).toBe(false)
+    expect(loadConfig([], { ECS_EMULATOR_BUILT_IN_AGENT: 'no' }).agent).toBe(true)
+    expect(() => loadConfig([], { ECS_EMULATOR_BUILT_IN_AGENT: 'maybe' }))
+      .toThrow(new ConfigError("ECS_EMULATOR_BUILT_IN_AGENT must be true or false, not 'maybe'"))
+  })
+
+  it('run as child processes unless --agent-image names the image to run them in, calling --agent-endpoint', () => {
+    expect(loadConfig([], {}).agentImage).toBeUndefined()
+    expect(loadConfig([], {}).agentEndpoint).toBeUndefined()
+    const config = loadConfig(['--agent-image', 'ecs-emulator:local'], { ECS_EMULATOR_AGENT_ENDPOINT: 'http://127.0.0.1:4600' })
+    expect(config).toMatchObject({ agentImage: 'ecs-emulator:local', agentEndpoint: 'http://127.0.0.1:4600' })
+    expect(() => loadConfig(['--agent-endpoint', '127.0.0.1:4566'], {})).toThrow(new ConfigError(
+      "--agent-endpoint must be a URL such as http://127.0.0.1:4566, not '127.0.0.1:4566'"))
+  })
+})
+
 describe('the target dialer', () => {
   const group = (TargetType: 'instance' | 'ip') => ({ TargetType, Port: 80 }) as unknown as TargetGroup
 
