@@ -4,6 +4,7 @@
  * Docker is not running, and when the built-in agent has joined.
  */
 import { createServer } from 'node:net'
+import { loadAgentConfig } from '../../agent/config.js'
 import { AgentLauncher, type LauncherOptions } from '../agent-launcher.js'
 import { ConfigError, loadConfig, type Config } from '../config.js'
 import type { Logger } from '../log.js'
@@ -149,12 +150,15 @@ async function startAgents (server: RunningServer, config: Config, io: CommandIo
 function agentContainer (image: string, env: CommandIo['env']): LauncherOptions['container'] {
   const passed = Object.entries(env).filter(([k, v]) => v !== undefined &&
     (k.startsWith('ECS_EMULATOR_AGENT_') || k === 'ECS_EMULATOR_TIME_SCALE'))
-  const labels = Object.fromEntries((env.ECS_EMULATOR_AGENT_LABELS ?? '').split(',')
-    .map(l => l.split(/=(.*)/s, 2)).filter(([k]) => k !== '').map(([k, v]) => [k, v ?? '']))
-  return {
-    image,
-    env: passed.map(([k, v]) => `${k}=${v}`),
-    labels
+  return { image, env: passed.map(([k, v]) => `${k}=${v}`), labels: agentLabels(env) }
+}
+
+/** As the agent reads them (agent/config.ts); bad ones are the agent's to report, when it starts. */
+function agentLabels (env: CommandIo['env']): Record<string, string> {
+  try {
+    return { ...loadAgentConfig([], { ECS_EMULATOR_AGENT_LABELS: env.ECS_EMULATOR_AGENT_LABELS }).labels }
+  } catch {
+    return {}
   }
 }
 
