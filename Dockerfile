@@ -47,6 +47,8 @@ RUN set -e; \
     rm -rf node_modules dist; \
     npm ci --no-audit --no-fund; \
     npm prune --omit=dev --no-audit --no-fund; \
+    node -e "new (require('better-sqlite3'))(':memory:').close()" \
+      || { echo "better-sqlite3 has no native module after npm ci (were its install scripts skipped?)" >&2; exit 1; }; \
   else \
     node -e "const fs = require('fs'); const lock = require('./package-lock.json'); \
       for (const [path, p] of Object.entries(lock.packages)) \
