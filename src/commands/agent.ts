@@ -12,6 +12,11 @@ examples:
   ecs-emulator agent --cluster web                           join cluster web of 127.0.0.1:4566
   ecs-emulator agent --endpoint http://10.0.0.5:4566 --cluster web --label team=a
   ecs-emulator agent --cluster default --fargate-capacity    also run the cluster's Fargate tasks
+
+The agent runs until Ctrl-C (its tasks' containers keep running, for the next start to adopt).
+After POST /_emulator/reset it removes what its tasks left and joins its cluster again as a new
+container instance: default is made again; with another cluster, which the reset removed, it
+stops (exit 5) as the ECS agent does when its cluster is not found.
 `
 
 /** Set by the launcher: the agent's stdin is a pipe from its parent, closed when that dies. */
