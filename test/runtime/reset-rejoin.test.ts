@@ -1,13 +1,14 @@
 /**
  * A reset under an agent the emulator did not start (`ecs-emulator agent` by hand, the compose
  * file's `agent` service): the agent learns of it from the state's generation, removes what its
- * tasks left, and joins `default` again as a new container instance that runs tasks. Both while
+ * tasks left, and joins `default` again as a new container instance that runs tasks (an agent of
+ * another cluster, which the reset removed, stops). Both while
  * connected (its ACS session is closed by the reset) and when it was down during the reset.
  */
 import { describe, expect, it } from 'vitest'
 import pino from 'pino'
 import {
-  DescribeContainerInstancesCommand, DescribeTasksCommand, ListContainerInstancesCommand,
+  CreateClusterCommand, DescribeContainerInstancesCommand, DescribeTasksCommand, ListContainerInstancesCommand,
   RegisterTaskDefinitionCommand, RunTaskCommand
 } from '@aws-sdk/client-ecs'
 import { runAgent, type RunningAgent } from '../../agent/main.js'
@@ -83,6 +84,22 @@ describe.skipIf(!hasDocker)(`a reset under an agent started elsewhere${DOCKER_SK
       await removeByLabel(LABELS)
     }
   }, 120_000)
+
+  it('an agent of a cluster the reset removed stops as the ECS agent does when its cluster is not found', async () => {
+    await ensureImages()
+    await t.ecs.send(new CreateClusterCommand({ clusterName: 'gone-after-reset' }))
+    const agent = runAgent({
+      endpoint: t.emu.url, cluster: 'gone-after-reset', dataDir: dirs.make(), labels: LABELS, timeScale: 0.01, log: quiet
+    })
+    try {
+      await agent.connected()
+      await reset()
+      expect(await agent.exited).toBe(5)
+    } finally {
+      await agent.stop()
+      await removeByLabel(LABELS)
+    }
+  }, 60_000)
 
   it('an agent down during the reset removes what its tasks left when it starts again', async () => {
     await ensureImages()
