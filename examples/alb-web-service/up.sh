@@ -123,6 +123,8 @@ done
 if [ "$WAIT" = 1 ]; then
   say "waiting for the service to be stable"
   aws ecs wait services-stable --cluster "$CLUSTER" --services "$SERVICE"
+  say "waiting for its targets to pass their health checks"
+  aws elbv2 wait target-in-service --target-group-arn "$TARGET_GROUP_ARN"
 fi
 
 say "try: curl http://127.0.0.1:$HOST_PORT/app/   (or curl -H 'Host: $DNS_NAME' $AWS_ENDPOINT_URL/app/)"

@@ -15,8 +15,18 @@ describe('GET /_emulator/health', () => {
     expect(await res.json()).toEqual({
       status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), auth: 'strict', iam: 'enforce',
       region: 'us-east-1', accountId: '000000000000', timeScale: 1,
-      registryPort: t.emu.emulator.registry.port, services: expect.arrayContaining(['ecs', 'iam', 'sts'])
+      registryPort: t.emu.emulator.registry.port, services: expect.arrayContaining(['ecs', 'iam', 'sts']),
+      generation: t.emu.emulator.generation.current()
     })
+  })
+
+  it('says the state\'s generation, which a reset makes anew', async () => {
+    const before = (await (await fetch(`${t.emu.url}/_emulator/health`)).json() as { generation: string }).generation
+    expect(before).toMatch(/^[0-9a-f-]{36}$/)
+    await fetch(`${t.emu.url}/_emulator/reset`, { method: 'POST' })
+    const after = (await (await fetch(`${t.emu.url}/_emulator/health`)).json() as { generation: string }).generation
+    expect(after).toMatch(/^[0-9a-f-]{36}$/)
+    expect(after).not.toBe(before)
   })
 })
 

@@ -1,7 +1,8 @@
 /**
  * A control plane restarted while its tasks run loses none of them: the agent reconnects to
  * the new process on the same data, the task is still RUNNING with the same container, and
- * it can still be stopped. Nothing is started twice.
+ * it can still be stopped. Nothing is started twice, and the state's generation is the same (a
+ * restart is not a reset).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pino from 'pino'
@@ -68,9 +69,12 @@ describe.skipIf(!hasDocker)(`A control plane restart with tasks running${DOCKER_
       return t.lastStatus === 'RUNNING' ? t : undefined
     }, 'the task to run', 20_000)
 
+    const generation = first.emulator.generation.current()
     await first.close()
     expect(first.violations).toEqual([])
     const second = await start()
+    // Not a reset: the agent, which compares it when ACS closes, keeps its instance and task.
+    expect(second.emulator.generation.current()).toBe(generation)
     await until(async () => {
       const { containerInstances } = await second.clients().ecs.send(new DescribeContainerInstancesCommand({
         cluster: CLUSTER, containerInstances: [before.containerInstanceArn!]
