@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -7,6 +8,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // One file per core, not vitest's default of one fewer: most files spend their time waiting on
+    // Docker and on AWS's (scaled) delays, not on the CPU; on CI's 2 cores this takes the suite
+    // from about 12 minutes to about 7. Every file labels its containers and takes free ports.
+    maxWorkers: availableParallelism(),
     // The SDK warns once per process that its 2027 releases need Node 22; known, and noise here.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [

@@ -9,6 +9,7 @@ import {
   acsTask, container, getJson, makeRole, outputOf, reported, sessionOf, startHarness, taskIdOf,
   type Harness
 } from './engine-harness.js'
+import { until } from './fake-engine.js'
 
 /** A busybox GET of a metadata path (relative to the container's own v4 URI) through 169.254.170.2. */
 const metadataGet = (path: string): string[] => ['sh', '-c',
@@ -169,7 +170,9 @@ describe.skipIf(!hasDocker)(`task engine endpoints ${DOCKER_SKIP}`, () => {
     const ip = running.attachments?.[0].privateIPv4Address
     expect(running.attachments).toEqual([{ attachmentArn, status: 'ATTACHED', privateIPv4Address: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/) }])
     expect(running.containers[0].networkBindings).toBeUndefined()
-    expect(await (await fetch(`http://${ip}:8080/`)).text()).toBe('awsvpc\n')
+    // RUNNING is the container started, not its server listening (as on ECS): httpd may be a moment later.
+    const page = await until(async () => await (await fetch(`http://${ip}:8080/`)).text(), `httpd on ${ip ?? '?'}:8080`)
+    expect(page).toBe('awsvpc\n')
 
     const web = await dockerode().getContainer(running.containers[0].runtimeId!).inspect()
     const pauseId = web.HostConfig.NetworkMode!.replace(/^container:/, '')
