@@ -9,6 +9,7 @@
 import { PassThrough } from 'node:stream'
 import type Docker from 'dockerode'
 import type { AgentRun } from './agent-launcher.js'
+import type { Logger } from './log.js'
 
 export interface AgentContainerSpec {
   /** The emulator's image (`ecs-emulator:local` in compose). */
@@ -29,7 +30,7 @@ export const AGENT_CONTAINER_LABEL = 'ecs-emulator.agent'
 
 /** The container of one agent run: `command` is the CLI's argv after `node`. */
 export function runAgentContainer (docker: Docker, spec: AgentContainerSpec, name: string,
-  command: string[]): AgentRun {
+  command: string[], log: Logger): AgentRun {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
   let container: Docker.Container | undefined
@@ -69,7 +70,7 @@ export function runAgentContainer (docker: Docker, spec: AgentContainerSpec, nam
       await Promise.race([drained, new Promise(resolve => setTimeout(resolve, 2_000).unref())])
       return { code: StatusCode, signal: null }
     } catch (e) {
-      stderr.write(`the agent's container ${containerName} could not run: ${(e as Error).message}\n`)
+      log.error({ container: containerName, err: (e as Error).message }, 'agent container could not run')
       return { code: null, signal: null }
     } finally {
       stdout.end()

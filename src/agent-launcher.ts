@@ -131,7 +131,7 @@ export class AgentLauncher implements Ec2AgentLauncher {
     if (spec === undefined) return childProcess(this.#o.env ?? process.env)
     const docker = dockerClient()
     const dataDir = this.dataDir()
-    return (name, command) => runAgentContainer(docker, { ...spec, dataDir }, name, command)
+    return (name, command, log) => runAgentContainer(docker, { ...spec, dataDir }, name, command, log)
   }
 
   /** Absolute: an agent in a container has its data directory mounted at the same path. */
@@ -169,11 +169,11 @@ export interface AgentRun {
 }
 
 /** Starts one run of the agent whose CLI arguments (after `node`) are `command`. */
-export type StartAgent = (name: string, command: string[]) => AgentRun
+export type StartAgent = (name: string, command: string[], log: Logger) => AgentRun
 
 /** The agent as a child process of this one. */
 function childProcess (env: NodeJS.ProcessEnv): StartAgent {
-  return (_name, command) => {
+  return (_name, command, log) => {
     // stdin is a pipe the agent watches: when this process dies, however, the agent stops too.
     // The SDK's notice about its future Node versions, once per agent start, is not the
     // agent's news: it stays out of the server's log unless the user set the variable.
@@ -184,7 +184,7 @@ function childProcess (env: NodeJS.ProcessEnv): StartAgent {
     // 'close', not 'exit': the agent's last lines are read before it counts as gone.
     const ended = new Promise<{ code: number | null, signal: string | null }>(resolve =>
       child.once('close', (code, signal) => resolve({ code, signal })))
-    child.once('error', e => child.stderr?.emit('data', `agent could not be started: ${e.message}\n`))
+    child.once('error', e => log.error({ err: e.message }, 'agent could not be started'))
     return { stdout: child.stdout!, stderr: child.stderr!, id: child.pid, ended, kill: signal => child.kill(signal) }
   }
 }
@@ -204,7 +204,7 @@ class Supervised {
 
   private spawn (): void {
     const started = Date.now()
-    const run = this.start(this.name, this.command)
+    const run = this.start(this.name, this.command, this.log)
     this.#run = run
     this.log.info(typeof run.id === 'number' ? { pid: run.id } : { container: run.id }, 'agent started')
     forward(run, this.log)
