@@ -143,11 +143,14 @@ until_ok () { local end=$((SECONDS + $1)); shift; until "$@"; do [ $SECONDS -lt 
 
 health () { curl -fsS --max-time 2 "$AWS_ENDPOINT_URL/_emulator/health" >/dev/null 2>&1; }
 until_ok 60 health || die "the API does not answer on $AWS_ENDPOINT_URL"
+# connected CLUSTER FIELD: FIELD of each ACTIVE container instance of CLUSTER whose agent is connected.
 connected () {
-  [ "$(aws ecs describe-container-instances --cluster default --output text --query 'containerInstances[?agentConnected].status' \
-    --container-instances $(aws ecs list-container-instances --cluster default --query 'containerInstanceArns' --output text 2>/dev/null) 2>/dev/null)" = ACTIVE ]
+  aws ecs describe-container-instances --cluster "$1" --output text \
+    --query "containerInstances[?agentConnected && status=='ACTIVE'].$2" \
+    --container-instances $(aws ecs list-container-instances --cluster "$1" --query 'containerInstanceArns' --output text 2>/dev/null) 2>/dev/null
 }
-until_ok 60 connected || die 'the agent did not join the default cluster'
+joined () { [ "$(connected default status)" = ACTIVE ]; }
+until_ok 60 joined || die 'the agent did not join the default cluster'
 log 'the agent has joined: one ACTIVE, connected container instance in default'
 
 # A task that reads its metadata at 169.254.170.2 and the API through it, and exits 0 on both.
@@ -197,10 +200,7 @@ AMI=$(awscli ssm get-parameter --name /aws/service/ecs/optimized-ami/amazon-linu
 INSTANCE=$(awscli ec2 run-instances --image-id "$AMI" --instance-type t3.small --count 1 \
   --iam-instance-profile Name=ecs-emulator-instance-profile \
   --user-data $'#!/bin/bash\necho ECS_CLUSTER=fleet >> /etc/ecs/ecs.config' --query 'Instances[0].InstanceId' --output text)
-fleet_joined () {
-  [ "$(aws ecs describe-container-instances --cluster fleet --output text --query 'containerInstances[?agentConnected].ec2InstanceId' \
-    --container-instances $(aws ecs list-container-instances --cluster fleet --query 'containerInstanceArns' --output text 2>/dev/null) 2>/dev/null)" = "$INSTANCE" ]
-}
+fleet_joined () { [ "$(connected fleet ec2InstanceId)" = "$INSTANCE" ]; }
 until_ok 90 fleet_joined || die "RunInstances' instance $INSTANCE did not join fleet"
 agent_container () { docker ps -q --filter "label=ecs-emulator.agent=$INSTANCE" | grep -q .; }
 agent_container || die "no agent container for $INSTANCE"
@@ -209,11 +209,7 @@ log "RunInstances: $INSTANCE joined fleet through an agent container of the cont
 # POST /_emulator/reset: the control plane stops the agent container it started; the agent
 # service learns of the reset, removes its tasks' containers and joins default again as a new
 # container instance, which runs the probe again.
-instance () {
-  aws ecs describe-container-instances --cluster default --output text \
-    --query 'containerInstances[?agentConnected && status==`ACTIVE`].containerInstanceArn' \
-    --container-instances $(aws ecs list-container-instances --cluster default --query 'containerInstanceArns' --output text 2>/dev/null) 2>/dev/null
-}
+instance () { connected default containerInstanceArn; }
 tasks_left () { docker ps -aq --filter "label=$LABEL_RUN" --filter label=com.amazonaws.ecs.task-arn | grep -q .; }
 BEFORE=$(instance)
 tasks_left || die 'no task containers before the reset'

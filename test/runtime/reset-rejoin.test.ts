@@ -21,8 +21,8 @@ const t = useEmulator({ agent: false })
 const dirs = dataDirs()
 const quiet = pino({ level: process.env.ECS_EMULATOR_TEST_LOG ?? 'silent' })
 
-const startAgent = (dataDir: string): RunningAgent => runAgent({
-  endpoint: t.emu.url, cluster: 'default', dataDir, labels: LABELS, timeScale: 0.01, log: quiet
+const startAgent = (dataDir: string, cluster = 'default'): RunningAgent => runAgent({
+  endpoint: t.emu.url, cluster, dataDir, labels: LABELS, timeScale: 0.01, log: quiet
 })
 
 async function connectedInstance (): Promise<string | undefined> {
@@ -88,9 +88,7 @@ describe.skipIf(!hasDocker)(`a reset under an agent started elsewhere${DOCKER_SK
   it('an agent of a cluster the reset removed stops as the ECS agent does when its cluster is not found', async () => {
     await ensureImages()
     await t.ecs.send(new CreateClusterCommand({ clusterName: 'gone-after-reset' }))
-    const agent = runAgent({
-      endpoint: t.emu.url, cluster: 'gone-after-reset', dataDir: dirs.make(), labels: LABELS, timeScale: 0.01, log: quiet
-    })
+    const agent = startAgent(dirs.make(), 'gone-after-reset')
     try {
       await agent.connected()
       await reset()
