@@ -17,7 +17,7 @@ import type Docker from 'dockerode'
 import { runAgentContainer, type AgentContainerSpec } from './agent-container.js'
 import type { AgentLauncher as Ec2AgentLauncher, InstanceRecord } from './ec2/instance.js'
 import type { Logger } from './log.js'
-import { removeInstanceResources as removeResources } from '../agent/instance-resources.js'
+import { removeInstanceResources } from '../agent/instance-resources.js'
 
 /**
  * Exit codes a restart does not cure: the agent's terminal one (`exitcodes.ExitTerminal`) and
@@ -58,6 +58,7 @@ export class AgentLauncher implements Ec2AgentLauncher {
   readonly #o: LauncherOptions
   readonly #agents = new Map<string, Supervised>()
   #temporary: string | undefined
+  #docker: Docker | undefined
   #closed = false
 
   constructor (options: LauncherOptions) {
@@ -84,7 +85,7 @@ export class AgentLauncher implements Ec2AgentLauncher {
   stop (instanceId: string): void {
     const agent = this.#agents.get(instanceId)
     this.#agents.delete(instanceId)
-    void agent?.stop().then(() => removeInstanceResources(instanceId, this.#o.log))
+    void agent?.stop().then(() => removeInstanceResources(this.docker(), instanceId, this.#o.log))
   }
 
   /**
@@ -100,7 +101,7 @@ export class AgentLauncher implements Ec2AgentLauncher {
       await agent.stop()
       const dir = name === 'built-in' ? join(this.dataDir(), 'agent') : join(this.dataDir(), 'agents', name)
       const instanceId = name === 'built-in' ? savedInstanceId(dir) : name
-      if (instanceId !== undefined) await removeInstanceResources(instanceId, this.#o.log)
+      if (instanceId !== undefined) await removeInstanceResources(this.docker(), instanceId, this.#o.log)
       rmSync(dir, { recursive: true, force: true })
     }))
     wipe()
@@ -129,9 +130,17 @@ export class AgentLauncher implements Ec2AgentLauncher {
   #starter (): StartAgent {
     const spec = this.#o.container
     if (spec === undefined) return childProcess(this.#o.env ?? process.env)
-    const docker = dockerClient()
     const dataDir = this.dataDir()
-    return (name, command, log) => runAgentContainer(docker, { ...spec, dataDir }, name, command, log)
+    return (name, command, log) => runAgentContainer(this.docker(), { ...spec, dataDir }, name, command, log)
+  }
+
+  /** One client for every agent's containers, made on first use (dockerode costs start-up time). */
+  private docker (): Docker {
+    if (this.#docker === undefined) {
+      const DockerClient = createRequire(import.meta.url)('dockerode') as typeof Docker
+      this.#docker = new DockerClient(process.env.DOCKER_HOST === undefined ? { socketPath: '/var/run/docker.sock' } : undefined)
+    }
+    return this.#docker
   }
 
   /** Absolute: an agent in a container has its data directory mounted at the same path. */
@@ -263,15 +272,4 @@ function forward (run: AgentRun, log: Logger): void {
   createInterface({ input: run.stderr }).on('line', line => {
     if (line.trim() !== '') log.info({ stream: 'stderr' }, line)
   })
-}
-
-/** Removes what the agent of a terminated (or reset) instance left on the Docker engine. */
-async function removeInstanceResources (instanceId: string, log: Logger): Promise<void> {
-  await removeResources(dockerClient(), instanceId, log)
-}
-
-/** Loaded on first use: dockerode costs start-up time, and only agents need it. */
-function dockerClient (): Docker {
-  const DockerClient = createRequire(import.meta.url)('dockerode') as typeof Docker
-  return new DockerClient(process.env.DOCKER_HOST === undefined ? { socketPath: '/var/run/docker.sock' } : undefined)
 }
