@@ -39,7 +39,8 @@ const { UiState } = await import('../api/ui/state.ts')
 const config = loadConfig([], {}, { port: 0, registryPort: 0, dataDir: ':memory:', agent: false, logLevel: 'silent' })
 const server = await startServer(config, { log: pino({ level: 'silent' }) })
 const { emulator } = server
-const browser = await chromium.launch({ executablePath: values.chromium, args: ['--no-sandbox', '--disable-gpu'] })
+// A first launch on a loaded machine can take longer than playwright's 30 s (seen on CI).
+const browser = await chromium.launch({ executablePath: values.chromium, args: ['--no-sandbox', '--disable-gpu'], timeout: 120_000 })
 
 try {
   const clusters = await seedClusters(['bench-a', 'bench-b'])

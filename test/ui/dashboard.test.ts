@@ -4,11 +4,11 @@
  * whose execution role cannot logs:CreateLogStream (on the local Docker engine, through our
  * agent), a drill report opened from a file. A screenshot is kept (path printed).
  */
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import {
   CreateClusterCommand, CreateServiceCommand, ListClustersCommand, RegisterTaskDefinitionCommand, RunTaskCommand
 } from '@aws-sdk/client-ecs'
@@ -18,12 +18,10 @@ import { useEmulator } from '../support/emulator.js'
 import { ACCOUNT, failure, policyDocument, trustService, userWithKey } from '../support/fixtures.js'
 import { DOCKER_SKIP, IMAGES, hasDocker } from '../support/docker.js'
 import { useAgent } from '../support/agent.js'
+import { CHROMIUM_SKIP as SKIP, LAUNCH_HOOK_TIMEOUT, hasChromium, launchChromium } from '../support/chromium.js'
 import { elbOk, members } from '../elbv2/client.js'
 import { ec2Ok, filters, items } from '../ec2/client.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const hasChromium = existsSync(CHROMIUM)
-const SKIP = hasChromium ? '' : ` (skipped: no Chromium at ${CHROMIUM}; install Debian's chromium or set CHROMIUM_PATH)`
 /** Where the screenshots go (printed): the OS temporary directory unless set. */
 const ARTIFACTS = process.env.ECS_EMULATOR_TEST_ARTIFACTS ?? join(tmpdir(), 'ecs-emulator-test-results')
 
@@ -37,10 +35,10 @@ const pageErrors: string[] = []
 
 beforeAll(async () => {
   if (!hasChromium) return
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] })
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
   page.on('pageerror', e => { pageErrors.push(e.message) })
-})
+}, LAUNCH_HOOK_TIMEOUT)
 
 afterAll(async () => {
   await browser?.close()
