@@ -30,6 +30,7 @@ import { EfsStorage } from './efs/storage.js'
 import { AcsHub } from './acs/hub.js'
 import { MetadataService } from './ec2/metadata.js'
 import { TaskLifecycle } from './ecs/task-lifecycle.js'
+import { STOPPED_TASK_RETENTION_MS } from './ecs/task.js'
 import { ServiceScheduler } from './ecs/service-scheduler.js'
 import { ensureBuiltins } from './ec2/builtins.js'
 import type { AgentLauncher } from './ec2/instance.js'
@@ -93,6 +94,7 @@ export class Emulator {
   readonly identity: Identity
   readonly authorizer: Authorizer
   readonly #sweeper: NodeJS.Timeout
+  readonly #taskSweeper: NodeJS.Timeout
   #docker: Docker | undefined
 
   constructor (readonly config: Config, readonly log: Logger) {
@@ -134,6 +136,15 @@ export class Emulator {
     ensureBuiltins(this)
     this.loadBalancers.start()
     this.#sweeper = setInterval(() => this.sessions.prune(Date.now() / 1000), 3_600_000).unref()
+    this.#taskSweeper = setInterval(() => this.expireStoppedTasks(), 60_000).unref()
+    this.expireStoppedTasks()
+  }
+
+  /** Forgets the tasks that have been STOPPED longer than AWS keeps them, and their tags. */
+  expireStoppedTasks (now = Date.now()): void {
+    this.db.transaction(() => {
+      for (const arn of this.ecs.tasks.expire((now - STOPPED_TASK_RETENTION_MS) / 1000)) this.tags.drop(arn)
+    })()
   }
 
   /**
@@ -175,6 +186,7 @@ export class Emulator {
 
   close (): void {
     clearInterval(this.#sweeper)
+    clearInterval(this.#taskSweeper)
     this.loadBalancers.close()
     this.acs.close()
     this.registry.close()

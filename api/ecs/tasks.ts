@@ -270,6 +270,7 @@ interface DescribeTasksRequest { cluster?: string, tasks: string[], include?: st
 
 const DescribeTasks = operation({
   authorize: 'handler',
+  notes: 'A task is described for an hour after it stopped (AWS: at least an hour), then answers MISSING.',
   handle (input: DescribeTasksRequest, ctx) {
     const ref = clusterRef(input.cluster, scopeOf(ctx))
     if (input.tasks.length > 100) throw ecsErrors.tooMany('tasks', 100)
@@ -314,7 +315,7 @@ function listCheck (ctx: OperationContext, ref: ClusterRef, instance: string | u
 
 const ListTasks = operation({
   authorize: 'handler',
-  notes: '`daemonName` is ignored. Stopped tasks stay listed (AWS drops them after about an hour).',
+  notes: '`daemonName` is ignored. A task is listed for an hour after it stopped (AWS: at least an hour).',
   handle (input: ListTasksRequest, ctx) {
     const ref = clusterRef(input.cluster, scopeOf(ctx))
     ctx.authorize(listCheck(ctx, ref, input.containerInstance))

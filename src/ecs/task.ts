@@ -13,6 +13,14 @@ export type LaunchType = 'EC2' | 'FARGATE' | 'EXTERNAL'
 export type TaskStopCode = 'TaskFailedToStart' | 'EssentialContainerExited' | 'UserInitiated' |
   'ServiceSchedulerInitiated' | 'SpotInterruption' | 'TerminationNotice'
 
+/**
+ * How long a STOPPED task stays listed and describable once its agent has been told: DescribeTasks
+ * says "stopped tasks appear in the returned results for at least one hour". Not scaled by the
+ * time scale: no test waits an hour, and a scaled one would take a failed task away before it
+ * is read.
+ */
+export const STOPPED_TASK_RETENTION_MS = 3_600_000
+
 export interface NetworkBinding {
   bindIP?: string
   containerPort?: number

@@ -1,7 +1,7 @@
 /**
  * ECS tasks by account, region, cluster and id, in creation order. The columns beside the
- * document are what ListTasks filters on and what the ACS hub looks tasks up by. Stopped tasks
- * stay (AWS keeps them describable for a while; here until the cluster's data is reset).
+ * document are what ListTasks filters on and what the ACS hub looks tasks up by. A STOPPED task
+ * stays until `expire` forgets it (see STOPPED_TASK_RETENTION_MS).
  */
 import type { Db, Schema } from '../db.js'
 import { ReadCache } from '../read-cache.js'
@@ -61,6 +61,7 @@ export class TaskStore {
   readonly #inStatus
   readonly #insert
   readonly #update
+  readonly #expire
   #seq = Date.now() * 1000
 
   constructor (readonly db: Db) {
@@ -90,6 +91,9 @@ export class TaskStore {
         task_group = @group, started_by = @startedBy, desired_status = @desired,
         last_status = @last, open = @open, doc = @doc
       WHERE task_arn = @taskArn`)
+    this.#expire = db.prepare(`DELETE FROM ecs_tasks_v1
+      WHERE open = 0 AND COALESCE(json_extract(doc, '$.stoppedAt'), json_extract(doc, '$.createdAt')) < ?
+      RETURNING task_arn`).pluck()
   }
 
   create (task: TaskRecord): void {
@@ -138,6 +142,14 @@ export class TaskStore {
 
   clearCache (): void {
     this.#countsCache.clear()
+  }
+
+  /**
+   * Forgets the settled tasks (STOPPED, and their agent told) that stopped before `before`
+   * (epoch seconds, as the documents keep times), of every account and region. Their ARNs.
+   */
+  expire (before: number): string[] {
+    return this.#expire.all(before) as string[]
   }
 
   /**

@@ -581,6 +581,34 @@ describe('DescribeTasks', () => {
   })
 })
 
+describe('a stopped task', () => {
+  it('is listed and described for an hour after it stops, then MISSING with its tags gone; a running one stays', async () => {
+    const c = await cluster()
+    const td = await taskDefinition()
+    const [stopping, running] = (await run(c.name, td, { count: 2, tags: [{ key: 'team', value: 'a' }] })).tasks!.map(x => x.taskArn!)
+    for (const arn of [stopping, running]) await report(c.name, arn, 'RUNNING')
+    await t.ecs.send(new StopTaskCommand({ cluster: c.name, task: stopping }))
+    await report(c.name, stopping, 'STOPPED')
+    const stoppedAt = (await t.ecs.send(new DescribeTasksCommand({ cluster: c.name, tasks: [stopping] }))).tasks![0].stoppedAt!.getTime()
+    const describe = async () => await t.ecs.send(new DescribeTasksCommand({ cluster: c.name, tasks: [stopping, running] }))
+    const listed = async (desiredStatus: 'RUNNING' | 'STOPPED') =>
+      (await t.ecs.send(new ListTasksCommand({ cluster: c.name, desiredStatus }))).taskArns
+
+    t.emu.emulator.expireStoppedTasks(stoppedAt + 3_599_000)
+    expect((await describe()).tasks!.map(x => x.lastStatus)).toEqual(['STOPPED', 'RUNNING'])
+    expect(await listed('STOPPED')).toEqual([stopping])
+
+    t.emu.emulator.expireStoppedTasks(stoppedAt + 3_601_000)
+    const after = await describe()
+    expect(after.tasks!.map(x => x.taskArn)).toEqual([running])
+    expect(after.failures).toEqual([{ arn: stopping, reason: 'MISSING' }])
+    expect(await listed('STOPPED')).toEqual([])
+    expect(await listed('RUNNING')).toEqual([running])
+    expect(t.emu.emulator.tags.list(stopping)).toEqual([])
+    expect(t.emu.emulator.tags.list(running)).toEqual([{ key: 'team', value: 'a' }])
+  })
+})
+
 describe('ListTasks', () => {
   it('filters by family, container instance, desired status, startedBy and launch type, and pages', async () => {
     const c = await cluster([{}, {}])
