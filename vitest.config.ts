@@ -5,8 +5,10 @@ export default defineConfig({
   test: {
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Twice what any test here needs on an idle machine: the CLI-driven tests take half of 30 s
+    // on a loaded 2-core one. A test that hangs still fails, a minute in.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: 'forks',
     // One file per core, not vitest's default of one fewer: most files spend their time waiting on
     // Docker and on AWS's (scaled) delays, not on the CPU; on CI's 2 cores this takes the suite
