@@ -36,14 +36,14 @@ import { ensureBuiltins } from './ec2/builtins.js'
 import type { AgentLauncher } from './ec2/instance.js'
 import { Identity } from './iam/identity.js'
 import { Authorizer } from './iam/authorizer.js'
-import { ecrRegistrySchema } from '../store/ecr-registry.js'
+import { ecrRegistrySchema, ecrRegistryUploadsSchema } from '../store/ecr-registry.js'
 import { GenerationStore, generationSchema } from '../store/generation.js'
 import { RegistryServer } from '../api/ecr-registry/server.js'
 
 const SCHEMAS = [decisionsSchema, stsSchema, tagsSchema, iamSchema, clustersSchema,
   taskDefinitionsSchema, containerInstancesSchema, accountSettingsSchema, logsSchema, secretsSchema,
   parametersSchema, ecrSchema, tasksSchema, ec2Schema, efsSchema, elbv2Schema, servicesSchema,
-  ecrRegistrySchema, generationSchema]
+  ecrRegistrySchema, ecrRegistryUploadsSchema, generationSchema]
 
 export interface EcsStores {
   clusters: ClusterStore

@@ -50,6 +50,22 @@ export const ecrRegistrySchema: Schema = {
   );`
 }
 
+/**
+ * The uploads in progress, by id, with the repository each was started for: in the database, so
+ * that an upload outlives a restart as its bytes on disk do. (A later schema than the tables
+ * above, so that a data directory made before it gains the table.)
+ */
+export const ecrRegistryUploadsSchema: Schema = {
+  name: 'ecr-registry-uploads',
+  sql: `CREATE TABLE ecr_registry_uploads_v1 (
+    id TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    repository TEXT NOT NULL,
+    started_at INTEGER NOT NULL
+  );`
+}
+
 /** A registry password and the key (and session) GetAuthorizationToken was signed with. */
 export interface RegistryTokenRecord {
   token: string
@@ -64,6 +80,9 @@ export interface RegistryTokenRecord {
 
 /** One repository of one registry. */
 export interface RepositoryKey { account: string, region: string, repository: string }
+
+/** An upload in progress, started for one repository. */
+export interface UploadRecord extends RepositoryKey { id: string }
 
 export interface StoredManifest {
   digest: string
@@ -88,6 +107,9 @@ export class RegistryStore {
   readonly #untag
   readonly #untagDigest
   readonly #removeManifest
+  readonly #addUpload
+  readonly #getUpload
+  readonly #removeUpload
 
   constructor (readonly db: Db) {
     this.#addToken = db.prepare(`INSERT INTO ecr_registry_tokens_v1
@@ -121,6 +143,23 @@ export class RegistryStore {
       WHERE account = ? AND region = ? AND repository = ? AND digest = ?`)
     this.#removeManifest = db.prepare(`DELETE FROM ecr_registry_manifests_v1
       WHERE account = ? AND region = ? AND repository = ? AND digest = ?`)
+    this.#addUpload = db.prepare(`INSERT INTO ecr_registry_uploads_v1
+      (id, account, region, repository, started_at) VALUES (@id, @account, @region, @repository, @startedAt)`)
+    this.#getUpload = db.prepare(`SELECT id, account, region, repository FROM ecr_registry_uploads_v1
+      WHERE id = ?`)
+    this.#removeUpload = db.prepare('DELETE FROM ecr_registry_uploads_v1 WHERE id = ?')
+  }
+
+  addUpload (u: UploadRecord): void {
+    this.#addUpload.run({ ...u, startedAt: Math.floor(Date.now() / 1000) })
+  }
+
+  upload (id: string): UploadRecord | undefined {
+    return this.#getUpload.get(id) as UploadRecord | undefined
+  }
+
+  removeUpload (id: string): void {
+    this.#removeUpload.run(id)
   }
 
   /** Keeps a new password, dropping those expired a day before `now` (epoch seconds). */

@@ -22,7 +22,7 @@ import {
   route, uploadRange, RegistryError, NOT_AUTHORIZED, type Route
 } from '../../src/ecr/registry.js'
 import {
-  BlobFiles, RegistryStore, type RegistryTokenRecord, type RepositoryKey
+  BlobFiles, RegistryStore, type RegistryTokenRecord, type RepositoryKey, type UploadRecord
 } from '../../store/ecr-registry.js'
 
 /** ECR's limit on a manifest's size. (unconfirmed) 4 MiB, as in distribution. */
@@ -37,7 +37,6 @@ interface Call {
   token: RegistryTokenRecord
 }
 
-interface Upload extends RepositoryKey { id: string }
 
 class Unauthorized extends Error {}
 
@@ -45,7 +44,6 @@ export class RegistryServer {
   readonly store: RegistryStore
   readonly blobs: BlobFiles
   readonly #server: Server
-  readonly #uploads = new Map<string, Upload>()
   readonly #ready: Promise<number | undefined>
   #port: number | undefined
 
@@ -83,7 +81,6 @@ export class RegistryServer {
 
   /** Every blob and upload (after a reset; the tables are wiped with the others). */
   clear (): void {
-    this.#uploads.clear()
     this.blobs.clear()
   }
 
@@ -258,9 +255,8 @@ export class RegistryServer {
     if (mount !== null && from !== null && this.#mount(call, key, mount, from)) {
       return created(call, `/v2/${key.repository}/blobs/${mount}`, mount)
     }
-    const id = this.blobs.newUpload()
-    const upload = { ...key, id }
-    this.#uploads.set(id, upload)
+    const upload = { ...key, id: this.blobs.newUpload() }
+    this.store.addUpload(upload)
     const digest = call.url.searchParams.get('digest')
     if (digest !== null) {
       // (unconfirmed) a single-request upload is also authorized as UploadLayerPart and
@@ -288,7 +284,7 @@ export class RegistryServer {
 
   /** PATCH appends a chunk, PUT completes, GET tells the progress, DELETE cancels. */
   async #upload (call: Call, key: RepositoryKey, r: Route & { kind: 'upload' }): Promise<void> {
-    const upload = this.#uploads.get(r.id)
+    const upload = this.store.upload(r.id)
     const size = this.blobs.uploadSize(r.id)
     if (upload === undefined || upload.repository !== key.repository || size === undefined) {
       throw registryErrors.uploadUnknown()
@@ -313,7 +309,7 @@ export class RegistryServer {
   }
 
   /** The last bytes (the request body) and the check of the digest: the blob counts from here. */
-  async #complete (call: Call, upload: Upload, digest: string): Promise<void> {
+  async #complete (call: Call, upload: UploadRecord, digest: string): Promise<void> {
     if (!isDigest(digest)) throw registryErrors.digestInvalid()
     await this.blobs.append(upload.id, call.req)
     const size = await this.blobs.commit(upload.id, digest)
@@ -321,13 +317,13 @@ export class RegistryServer {
       this.#forget(upload)
       throw registryErrors.digestInvalid()
     }
-    this.#uploads.delete(upload.id)
+    this.store.removeUpload(upload.id)
     this.store.addBlob(upload, digest, size)
     created(call, `/v2/${upload.repository}/blobs/${digest}`, digest)
   }
 
-  #forget (upload: Upload): void {
-    this.#uploads.delete(upload.id)
+  #forget (upload: UploadRecord): void {
+    this.store.removeUpload(upload.id)
     this.blobs.abort(upload.id)
   }
 
@@ -380,7 +376,7 @@ function created (call: Call, location: string, digest: string): void {
 }
 
 /** An upload in progress: where to send the next bytes, and how many have come. */
-function accepted (call: Call, upload: Upload, size: number, status = 202): void {
+function accepted (call: Call, upload: UploadRecord, size: number, status = 202): void {
   call.res.writeHead(status, {
     Location: `/v2/${upload.repository}/blobs/uploads/${upload.id}`,
     'Docker-Upload-UUID': upload.id,
