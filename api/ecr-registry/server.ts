@@ -18,7 +18,7 @@ import type { Emulator } from '../../src/emulator.js'
 import type { Caller } from '../../src/iam/identity.js'
 import { repositoryArn, type RepositoryRecord } from '../../src/ecr/repository.js'
 import {
-  actionOf, assertTagMovable, challenge, isDigest, isTag, parseManifest, rangeStart, registryErrors,
+  actionOf, assertTagMovable, blobRange, challenge, isDigest, isTag, parseManifest, rangeStart, registryErrors,
   route, uploadRange, RegistryError, NOT_AUTHORIZED, type Route
 } from '../../src/ecr/registry.js'
 import {
@@ -237,15 +237,22 @@ export class RegistryServer {
   #getBlob (call: Call, key: RepositoryKey, digest: string): void {
     const size = this.store.blobSize(key, digest)
     const path = size === undefined ? undefined : this.blobs.blobPath(digest)
-    if (path === undefined) throw registryErrors.blobUnknown()
-    call.res.writeHead(200, {
+    if (path === undefined || size === undefined) throw registryErrors.blobUnknown()
+    const headers = { 'Docker-Content-Digest': digest, ETag: `"${digest}"`, 'Accept-Ranges': 'bytes' }
+    // A pull that broke off asks for the rest (Docker and containerd resume with Range).
+    const range = call.req.method === 'HEAD' ? undefined : blobRange(call.req.headers.range, size)
+    if (range === 'unsatisfiable') {
+      return void call.res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}` }).end()
+    }
+    const { start, end } = range ?? { start: 0, end: size - 1 }
+    call.res.writeHead(range === undefined ? 200 : 206, {
+      ...headers,
       'Content-Type': 'application/octet-stream',
-      'Content-Length': size,
-      'Docker-Content-Digest': digest,
-      ETag: `"${digest}"`
+      'Content-Length': end - start + 1,
+      ...(range === undefined ? {} : { 'Content-Range': `bytes ${start}-${end}/${size}` })
     })
-    if (call.req.method === 'HEAD') return void call.res.end()
-    createReadStream(path).on('error', () => call.res.destroy()).pipe(call.res)
+    if (call.req.method === 'HEAD' || size === 0) return void call.res.end()
+    createReadStream(path, { start, end }).on('error', () => call.res.destroy()).pipe(call.res)
   }
 
   /** POST: a cross-repository mount, a monolithic upload (`?digest=`), or a new upload. */

@@ -185,6 +185,25 @@ export function assertTagMovable (r: RepositoryRecord, tag: string, current: str
 /** An upload's `Range` header: `0-LAST`, no `bytes=` (Docker parses `%d-%d`). */
 export const uploadRange = (size: number): string => `0-${Math.max(size - 1, 0)}`
 
+/**
+ * The bytes a blob GET's `Range` asks for, as S3 (where ECR sends layer downloads) reads one:
+ * a single `bytes=START-[END]` or `bytes=-SUFFIX`; undefined for no header or one it ignores
+ * (the whole blob is sent), 'unsatisfiable' for a start past the end.
+ */
+export function blobRange (header: string | undefined, size: number):
+  { start: number, end: number } | 'unsatisfiable' | undefined {
+  const m = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  if (m === null || (m[1] === '' && m[2] === '')) return undefined
+  if (m[1] === '') {
+    const suffix = Number(m[2])
+    return suffix === 0 ? 'unsatisfiable' : { start: Math.max(size - suffix, 0), end: size - 1 }
+  }
+  const start = Number(m[1])
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
+  if (m[2] !== '' && Number(m[2]) < start) return undefined
+  return start >= size ? 'unsatisfiable' : { start, end }
+}
+
 /** The start of a PATCH's `Content-Range` (`START-END`, with or without `bytes `). */
 export function rangeStart (header: string | undefined): number | undefined {
   if (header === undefined) return undefined

@@ -144,6 +144,28 @@ describe('the ECR registry', () => {
     expect(missing.status).toBe(404)
   })
 
+  it('serves a blob\'s bytes from an offset (206), a suffix and a span, and 416 past its end', async () => {
+    await t.ecr.send(new CreateRepositoryCommand({ repositoryName: 'ranged' }))
+    const call = registry(await passwordOf(t.ecr))
+    const digest = await pushBlob(call, 'ranged', Buffer.from('0123456789'))
+    const get = async (range: string) => await call(`/v2/ranged/blobs/${digest}`, { headers: { Range: range } })
+
+    const rest = await get('bytes=4-')
+    expect(rest.status).toBe(206)
+    expect(rest.headers.get('content-range')).toBe('bytes 4-9/10')
+    expect(rest.headers.get('content-length')).toBe('6')
+    expect(await rest.text()).toBe('456789')
+    const span = await get('bytes=2-4')
+    expect([span.status, await span.text()]).toEqual([206, '234'])
+    const suffix = await get('bytes=-3')
+    expect([suffix.headers.get('content-range'), await suffix.text()]).toEqual(['bytes 7-9/10', '789'])
+    const past = await get('bytes=10-')
+    expect(past.status).toBe(416)
+    expect(past.headers.get('content-range')).toBe('bytes */10')
+    const whole = await call(`/v2/ranged/blobs/${digest}`)
+    expect([whole.status, whole.headers.get('accept-ranges'), await whole.text()]).toEqual([200, 'bytes', '0123456789'])
+  })
+
   it('takes a monolithic POST with ?digest= and mounts a blob from another repository', async () => {
     await t.ecr.send(new CreateRepositoryCommand({ repositoryName: 'mono' }))
     await t.ecr.send(new CreateRepositoryCommand({ repositoryName: 'mounted' }))
