@@ -135,7 +135,10 @@ export class Emulator {
     this.serviceScheduler = new ServiceScheduler(this, config.timeScale)
     ensureBuiltins(this)
     this.loadBalancers.start()
-    this.#sweeper = setInterval(() => this.sessions.prune(Date.now() / 1000), 3_600_000).unref()
+    this.#sweeper = setInterval(() => {
+      this.sessions.prune(Date.now() / 1000)
+      this.registry.purgeUploads()
+    }, 3_600_000).unref()
     this.#taskSweeper = setInterval(() => this.expireStoppedTasks(), 60_000).unref()
     this.expireStoppedTasks()
   }

@@ -5,7 +5,7 @@
  * digest checks.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -110,6 +110,8 @@ export class RegistryStore {
   readonly #addUpload
   readonly #getUpload
   readonly #removeUpload
+  readonly #expireUploads
+  readonly #uploadIds
 
   constructor (readonly db: Db) {
     this.#addToken = db.prepare(`INSERT INTO ecr_registry_tokens_v1
@@ -148,6 +150,8 @@ export class RegistryStore {
     this.#getUpload = db.prepare(`SELECT id, account, region, repository FROM ecr_registry_uploads_v1
       WHERE id = ?`)
     this.#removeUpload = db.prepare('DELETE FROM ecr_registry_uploads_v1 WHERE id = ?')
+    this.#expireUploads = db.prepare('DELETE FROM ecr_registry_uploads_v1 WHERE started_at < ? RETURNING id').pluck()
+    this.#uploadIds = db.prepare('SELECT id FROM ecr_registry_uploads_v1').pluck()
   }
 
   addUpload (u: UploadRecord): void {
@@ -160,6 +164,15 @@ export class RegistryStore {
 
   removeUpload (id: string): void {
     this.#removeUpload.run(id)
+  }
+
+  /** Forgets the uploads started before `before` (epoch seconds): their ids. */
+  expireUploads (before: number): string[] {
+    return this.#expireUploads.all(before) as string[]
+  }
+
+  uploadIds (): Set<string> {
+    return new Set(this.#uploadIds.all() as string[])
   }
 
   /** Keeps a new password, dropping those expired a day before `now` (epoch seconds). */
@@ -260,6 +273,8 @@ export class RegistryStore {
   }
 }
 
+const UPLOAD_ID = /^[0-9a-f-]{36}$/
+
 /** An upload in progress: where its bytes go, how many came. */
 export interface UploadFile { path: string, size: number }
 
@@ -293,6 +308,11 @@ export class BlobFiles {
     const id = randomUUID()
     writeFileSync(this.#uploadPath(id), '')
     return id
+  }
+
+  /** The uploads that have a file. */
+  uploadIds (): string[] {
+    return readdirSync(join(this.root, 'uploads')).filter(name => UPLOAD_ID.test(name))
   }
 
   uploadSize (id: string): number | undefined {
@@ -335,7 +355,7 @@ export class BlobFiles {
   }
 
   #uploadPath (id: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error(`not an upload id: ${id}`)
+    if (!UPLOAD_ID.test(id)) throw new Error(`not an upload id: ${id}`)
     return join(this.root, 'uploads', id)
   }
 }

@@ -25,6 +25,12 @@ import {
   BlobFiles, RegistryStore, type RegistryTokenRecord, type RepositoryKey, type UploadRecord
 } from '../../store/ecr-registry.js'
 
+/**
+ * How long an upload that was never completed is kept: (unconfirmed) what ECR does; a week is
+ * the Docker registry's default (`uploadpurging`, 168h).
+ */
+const UPLOAD_MAX_AGE_S = 7 * 86_400
+
 /** ECR's limit on a manifest's size. (unconfirmed) 4 MiB, as in distribution. */
 const MAX_MANIFEST = 4 * 1024 * 1024
 
@@ -50,6 +56,7 @@ export class RegistryServer {
   constructor (private readonly emulator: Emulator, port: number) {
     this.store = new RegistryStore(emulator.db)
     this.blobs = new BlobFiles(emulator.config.dataDir)
+    this.purgeUploads()
     this.#server = createServer((req, res) => { void this.#serve(req, res) })
     this.#server.keepAliveTimeout = 65_000
     this.#ready = new Promise(resolve => {
@@ -78,6 +85,16 @@ export class RegistryServer {
 
   /** `127.0.0.1:PORT`: the host every repositoryUri names, and Docker's key for its login. */
   get host (): string { return `127.0.0.1:${this.#port ?? 0}` }
+
+  /**
+   * Removes the uploads older than UPLOAD_MAX_AGE_S, and the files of uploads the database does
+   * not know (left by a data directory made before uploads were kept in it).
+   */
+  purgeUploads (now = Date.now()): void {
+    for (const id of this.store.expireUploads(Math.floor(now / 1000) - UPLOAD_MAX_AGE_S)) this.blobs.abort(id)
+    const known = this.store.uploadIds()
+    for (const id of this.blobs.uploadIds()) if (!known.has(id)) this.blobs.abort(id)
+  }
 
   /** Every blob and upload (after a reset; the tables are wiped with the others). */
   clear (): void {

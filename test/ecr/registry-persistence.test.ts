@@ -1,9 +1,10 @@
 /**
  * An image push that a restart interrupts: the upload started before it goes on after it, from
- * the bytes that had come, as Docker resumes one (GET for the progress, PATCH from there, PUT).
+ * the bytes that had come, as Docker resumes one (GET for the progress, PATCH from there, PUT);
+ * one never finished is removed after a week.
  */
-import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { createHash, randomUUID } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -54,8 +55,12 @@ describe('a blob upload across a restart', () => {
       await closed(first)
     }
 
+    // A file no upload row names (a data directory from before uploads were kept) goes at start.
+    const orphan = join(dir, 'ecr', 'uploads', randomUUID())
+    writeFileSync(orphan, 'bytes of an upload nobody can finish')
     const second = await startEmulator({ dataDir: dir })
     try {
+      expect(existsSync(orphan)).toBe(false)
       const call = registry(second, password)
       const progress = await call(location)
       expect(progress.status).toBe(204)
@@ -67,6 +72,13 @@ describe('a blob upload across a restart', () => {
       expect(Buffer.from(await (await call(`/v2/resumed/blobs/${sha(bytes)}`)).arrayBuffer())).toEqual(bytes)
       const gone = await call(location)
       expect(gone.status).toBe(404)
+
+      const abandoned = (await call('/v2/resumed/blobs/uploads/', { method: 'POST' })).headers.get('location')!
+      second.emulator.registry.purgeUploads(Date.now() + 6 * 86_400_000)
+      expect((await call(abandoned)).status).toBe(204)
+      second.emulator.registry.purgeUploads(Date.now() + 8 * 86_400_000)
+      expect((await call(abandoned)).status).toBe(404)
+      expect(existsSync(join(dir, 'ecr', 'uploads', abandoned.split('/').pop()!))).toBe(false)
     } finally {
       await closed(second)
     }
