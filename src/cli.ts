@@ -60,6 +60,10 @@ const COMMANDS: Record<string, Command> = {
 }
 
 async function main (argv: string[]): Promise<number> {
+  // The SDK warns, once a process, that its releases after January 2027 need Node 22: a notice
+  // about this package's own dependency (kept on a version that runs on Node 20), not about
+  // anything the user runs. A value the user has set stays.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const [command, ...rest] = argv[0] === undefined || argv[0].startsWith('-') ? ['up', ...argv] : argv
   if (command === 'help' || ((command === 'up' && argv[0] !== 'up') && wantsHelp(rest))) {
     process.stdout.write(USAGE)

@@ -53,6 +53,13 @@ describe.skipIf(!BUILT)(`dist/cli.js${NOT_BUILT}`, () => {
     expect(r.stderr).toMatch(/^ecs-emulator: unknown command 'deploy'\n\nusage: ecs-emulator COMMAND/)
   })
 
+  it('prints only its own words on stderr, not the SDK\'s notice about Node 22 (on Node 20)', async () => {
+    const r = await cli(['wait', 'tasks-running', '--endpoint', dead, '--cluster', 'c', '--tasks', 'x'],
+      { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toBe(`ecs-emulator wait: No emulator answers at ${dead}: start one with \`npm start\` (or \`ecs-emulator up\`), or pass --endpoint (ECONNREFUSED)\n`)
+  })
+
   it('exits 1 and says what to do when no emulator answers', async () => {
     const r = await cli(['decisions'], { AWS_ENDPOINT_URL: dead })
     expect(r.status).toBe(1)
