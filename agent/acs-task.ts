@@ -37,6 +37,14 @@ export interface AcsSecret {
   containerPath?: string
 }
 
+/** The definition's `restartPolicy`, as the task definition gives it. */
+export interface ContainerRestartPolicy {
+  enabled?: boolean
+  ignoredExitCodes?: number[]
+  /** Seconds a container must have run, since its start or its last restart, to be restarted. */
+  restartAttemptPeriod?: number
+}
+
 export interface AcsContainer {
   name: string
   image: string
@@ -54,6 +62,7 @@ export interface AcsContainer {
   secrets?: AcsSecret[]
   startTimeout?: number
   stopTimeout?: number
+  restartPolicy?: ContainerRestartPolicy
   /** A JSON string: the container's overrides as RunTask gave them. */
   overrides?: string
   healthCheckType?: 'docker'

@@ -87,6 +87,8 @@ export interface TaskEngineOptions {
    * ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION, 3 h there); milliseconds, 5 minutes by default.
    */
   taskCleanupWaitMs?: number
+  /** Scales the waits a task definition sets (restartPolicy's restartAttemptPeriod); 1 unless set. */
+  timeScale?: number
   /** An existing network for awsvpc tasks instead of the instance's own (AgentConfig.agentNetwork). */
   agentNetwork?: string
   /** Where the host's `/proc/sys` is (AgentConfig.procSys); `/proc/sys` if unset. */

@@ -336,6 +336,7 @@ class Agent implements RunningAgent {
       instanceCredentials: s.credentials.provide,
       labels: { ...config.labels },
       dataDir: config.dataDir,
+      timeScale: config.timeScale,
       agentNetwork: config.agentNetwork,
       procSys: config.procSys,
       ...(s.zone === undefined ? {} : { availabilityZone: s.zone }),

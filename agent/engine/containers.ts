@@ -215,7 +215,7 @@ const stopped = (c: ContainerState): boolean => c.known === 'STOPPED'
 
 /** The container exited: its exit code, and for an essential one, the task stops. */
 export async function handleExit (rt: Runtime, mt: ManagedTask, c: ContainerState): Promise<void> {
-  if (c.known === 'STOPPED' || c.dockerId === undefined) return
+  if (c.known === 'STOPPED' || c.dockerId === undefined || mt.restarting.has(c.name)) return
   let info: Docker.ContainerInspectInfo | undefined
   try {
     info = await rt.docker.getContainer(c.dockerId).inspect()
@@ -223,7 +223,18 @@ export async function handleExit (rt: Runtime, mt: ManagedTask, c: ContainerStat
     if (statusOf(e) !== 404) throw e
   }
   // Another exit report may have been handled while inspect ran.
-  if (stopped(c) || info?.State.Running === true) return
+  if (stopped(c) || info?.State.Running === true || mt.restarting.has(c.name)) return
+  if (info !== undefined && shouldRestart(rt, mt, c, info.State.ExitCode)) {
+    mt.restarting.add(c.name)
+    let restarted: boolean
+    try {
+      restarted = await restart(rt, mt, c)
+    } finally {
+      mt.restarting.delete(c.name)
+    }
+    // An exit while it restarted (a stop, or a run shorter than the period) was passed over.
+    if (restarted) return await handleExit(rt, mt, c)
+  }
   c.known = 'STOPPED'
   void rt.unrouteContainer(c)
   if (info !== undefined) {
@@ -238,6 +249,59 @@ export async function handleExit (rt: Runtime, mt: ManagedTask, c: ContainerStat
   }
   mt.changed()
   refresh(rt, mt)
+}
+
+/** restartAttemptPeriod when the definition leaves it out (ECS's default). */
+const RESTART_ATTEMPT_PERIOD_S = 300
+
+/**
+ * The definition's restartPolicy, as the ECS agent reads it: a container that exits while its
+ * task is to keep running, with a code the policy does not ignore, is restarted if it has run
+ * restartAttemptPeriod (scaled by the agent's time scale) since it started or was last restarted.
+ */
+function shouldRestart (rt: Runtime, mt: ManagedTask, c: ContainerState, exitCode: number): boolean {
+  const policy = definitionOf(mt, c.name)?.restartPolicy
+  if (policy?.enabled !== true || mt.state.desired === 'STOPPED' || mt.state.stopping) return false
+  if ((policy.ignoredExitCodes ?? []).includes(exitCode)) return false
+  const since = Date.parse(c.lastRestartAt ?? c.startedAt ?? '')
+  const periodMs = (policy.restartAttemptPeriod ?? RESTART_ATTEMPT_PERIOD_S) * 1000 * (rt.options.timeScale ?? 1)
+  return Number.isFinite(since) && Date.now() - since >= periodMs
+}
+
+/**
+ * Starts the same container again, as the ECS agent does: the task is not told of the exit, its
+ * output goes on into the same log stream. False (the exit then counts) when Docker refuses.
+ */
+async function restart (rt: Runtime, mt: ManagedTask, c: ContainerState): Promise<boolean> {
+  c.restartCount = (c.restartCount ?? 0) + 1
+  c.lastRestartAt = new Date().toISOString()
+  const fields = { task: mt.arn, container: c.name, restartCount: c.restartCount, lastRestartAt: c.lastRestartAt }
+  // The last run's lines are sent before the next run's are read, so none is sent twice.
+  const shipper = mt.shippers.get(c.name)
+  mt.shippers.delete(c.name)
+  await shipper?.finished()
+  const bridge = networkModeOf(mt.state.task) === 'bridge'
+  // Docker may give the container another address: 169.254.170.2 is routed from the new one.
+  if (bridge) await rt.unrouteContainer(c)
+  const container = rt.docker.getContainer(c.dockerId!)
+  let info: Docker.ContainerInspectInfo
+  try {
+    await startIgnoringStarted(container)
+    info = await container.inspect()
+  } catch (e) {
+    rt.log.error({ ...fields, err: e }, 'Restart container failed')
+    return false
+  }
+  c.startedAt = info.State.StartedAt
+  delete c.exitCode
+  delete c.finishedAt
+  observe(rt, mt, c, info)
+  if (bridge && info.State.Running) await rt.routeContainer(c)
+  rt.save(mt)
+  await ship(rt, mt, c)
+  rt.log.info(fields, 'Restarted container')
+  mt.changed()
+  return true
 }
 
 export function handleHealth (rt: Runtime, mt: ManagedTask, c: ContainerState,

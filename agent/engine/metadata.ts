@@ -85,6 +85,8 @@ function containerResponse (mt: ManagedTask, c: ContainerState): Json {
     DesiredStatus: pause ? 'RESOURCES_PROVISIONED' : mt.state.stopping ? 'STOPPED' : 'RUNNING',
     KnownStatus: knownStatus(c),
     ExitCode: c.exitCode,
+    // As the ECS agent: only for a container whose definition enables a restart policy.
+    RestartCount: def?.restartPolicy?.enabled === true ? c.restartCount ?? 0 : undefined,
     Limits: { CPU: def?.cpu ?? 0, Memory: def?.memory ?? 0 },
     CreatedAt: c.createdAt,
     StartedAt: c.startedAt,

@@ -34,6 +34,9 @@ export interface ContainerState {
   createdAt?: string
   startedAt?: string
   finishedAt?: string
+  /** Restarts under the definition's restartPolicy, and when the last one was (ISO). */
+  restartCount?: number
+  lastRestartAt?: string
   ipv4?: string
   /** The pause container's interface (awsvpc), for task metadata. */
   mac?: string
@@ -70,6 +73,8 @@ export const taskIdOf = (taskArn: string): string => taskArn.slice(taskArn.lastI
 /** The process-side companion of a task's state: log shippers, waiters, timers. */
 export class ManagedTask {
   readonly shippers = new Map<string, LogShipper>()
+  /** Containers being started again under their restartPolicy (an exit is handled once). */
+  readonly restarting = new Set<string>()
   readonly #waiters = new Set<() => void>()
   cleanup: NodeJS.Timeout | undefined
   running: Promise<void> | undefined

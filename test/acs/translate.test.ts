@@ -174,6 +174,7 @@ describe('the ACS task JSON', () => {
           dependsOn: [{ containerName: 'c2', condition: 'START' }],
           startTimeout: 60,
           stopTimeout: 10,
+          restartPolicy: { enabled: true, ignoredExitCodes: [0], restartAttemptPeriod: 120 },
           essential: false
         },
         { name: 'c2', image: 'busybox:latest' }
@@ -189,7 +190,8 @@ describe('the ACS task JSON', () => {
       links: ['c2:db'],
       dependsOn: [{ containerName: 'c2', condition: 'START' }],
       startTimeout: 60,
-      stopTimeout: 10
+      stopTimeout: 10,
+      restartPolicy: { enabled: true, ignoredExitCodes: [0], restartAttemptPeriod: 120 }
     })
   })
 
