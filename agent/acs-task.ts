@@ -70,6 +70,8 @@ export interface AcsContainer {
   registryAuthentication?: {
     type?: 'ecr' | 'asm'
     ecrAuthData?: { registryId?: string, region?: string, endpointOverride?: string, useExecutionRole?: boolean }
+    /** `repositoryCredentials`: the secret holding the registry's username and password. */
+    asmAuthData?: { credentialsParameter: string, region?: string }
   }
   /** JSON strings of Docker create-body fields the first-class ones do not cover. */
   dockerConfig?: { version?: string, config?: string, hostConfig?: string }

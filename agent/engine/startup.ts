@@ -1,6 +1,6 @@
 /**
- * The task's start-up steps before its containers are created, in the agent's order: images
- * ("pull", with the ECR calls as the execution role), secrets, EFS mounts (asked of the
+ * The task's start-up steps before its containers are created, in the agent's order: private
+ * registry credentials, images ("pull", with the ECR calls as the execution role), secrets, EFS mounts (asked of the
  * control plane, as the task role when IAM authorization is on), volumes, and for awsvpc the
  * pause container that holds the task's network namespace. Only containers not created yet
  * are prepared (an adopted task may have some already).
@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import type Docker from 'dockerode'
 import { StartupFailure } from '../startup/failure.js'
 import { resolveImage, type ResolvedImage } from '../startup/images.js'
+import { resolveRegistryAuth } from '../startup/registry-auth.js'
 import { resolveSecrets, type ResolvedSecrets } from '../startup/secrets.js'
 import { networkModeOf, pauseBody } from './container-config.js'
 import { mountEfsVolumes } from './efs.js'
@@ -27,17 +28,21 @@ export interface Prepared {
 
 export async function prepareTask (rt: Runtime, mt: ManagedTask): Promise<Prepared> {
   const todo = mt.state.containers.filter(c => c.dockerId === undefined)
+  const region = taskRegion(rt, mt)
+  const containers = mt.state.task.containers.filter(c => todo.some(t => t.name === c.name))
+  const task = { ...mt.state.task, containers }
+  const asExecutionRole = {
+    clients: rt.clients, credentials: executionCredentials(mt), region, launchType: task.launchType
+  }
+  // Read, and refused as the ECS agent refuses them; no registry but the emulator's is reached,
+  // so a private registry's image must be on this engine already.
+  await resolveRegistryAuth(task, asExecutionRole)
   const images = await pullImages(rt, mt, todo)
   mt.state.pullStoppedAt ??= now()
   rt.save(mt)
   if (mt.state.sent === 'PENDING') rt.report(mt, 'PENDING')
 
-  const region = taskRegion(rt, mt)
-  const containers = mt.state.task.containers.filter(c => todo.some(t => t.name === c.name))
-  const task = { ...mt.state.task, containers }
-  const secrets = await resolveSecrets(task, {
-    clients: rt.clients, credentials: executionCredentials(mt), region, launchType: task.launchType
-  })
+  const secrets = await resolveSecrets(task, asExecutionRole)
   const efs = await mountEfsVolumes({ endpoint: rt.options.endpoint, task: mt.state.task, region },
     todo.map(c => c.name))
   const volumes = await prepareVolumes({

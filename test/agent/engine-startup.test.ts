@@ -1,7 +1,7 @@
 /**
  * The engine's start-up steps as the execution role against the in-process control plane:
- * awslogs (stream creation and shipping), secrets, ECR images, and the failure texts AWS shows
- * when the role may not do them.
+ * awslogs (stream creation and shipping), secrets, private registry credentials, ECR images, and
+ * the failure texts AWS shows when the role may not do them.
  */
 import { CreateLogGroupCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs'
 import { CreateRepositoryCommand } from '@aws-sdk/client-ecr'
@@ -198,6 +198,38 @@ describe.skipIf(!hasDocker)(`task engine start-up steps ${DOCKER_SKIP}`, () => {
     expect(stopped.reason).toMatch(new RegExp('^' + escape('fetching secret data from SSM Parameter Store in us-east-1: operation error SSM: GetParameters, https response error StatusCode: 400, RequestID: ') +
       REQUEST_ID + escape(`, api error AccessDeniedException: User: arn:aws:sts::${ACCOUNT}:assumed-role/ExecNoSecrets/${taskIdOf(task)} is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/engine/denied because no identity-based policy allows the ssm:GetParameters action`) + '$'))
     expect(await containersOf(task)).toEqual([])
+  })
+
+  it('reads private registry credentials as the execution role before the image, and runs the local image', async () => {
+    const { ARN } = await h.emu.clients().secretsmanager.send(new CreateSecretCommand({ Name: 'engine/registry', SecretString: '{"username":"deploy","password":"hunter2"}' }))
+    const registryAuthentication = { type: 'asm' as const, asmAuthData: { credentialsParameter: ARN!, region: 'us-east-1' } }
+    const task = withExecutionRole(h, acsTask({ containers: [container('app', { command: ['echo', 'private'], registryAuthentication })] }), full)
+    h.engine.apply(task)
+
+    const stopped = await reported(h, task, 'STOPPED')
+    expect(stopped.containers[0]).toMatchObject({ status: 'STOPPED', exitCode: 0 })
+    const read = h.emu.emulator.decisions.query({ principal: `arn:aws:sts::${ACCOUNT}:assumed-role/ExecFull/${taskIdOf(task)}` })
+    expect(read).toContainEqual(expect.objectContaining({ action: 'secretsmanager:GetSecretValue', resource: ARN, decision: 'Allow' }))
+  })
+
+  it('stops the task with the agent\'s text when the role may not read the registry credentials, or they lack a field', async () => {
+    const c = h.emu.clients()
+    const { ARN: denied } = await c.secretsmanager.send(new CreateSecretCommand({ Name: 'engine/registry-denied', SecretString: '{"username":"u","password":"p"}' }))
+    const { ARN: partial } = await c.secretsmanager.send(new CreateSecretCommand({ Name: 'engine/registry-partial', SecretString: '{"Username":"u"}' }))
+    const { ARN: notJson } = await c.secretsmanager.send(new CreateSecretCommand({ Name: 'engine/registry-text', SecretString: 'u:p' }))
+    const privateImage = (arn: string) => container('app', { registryAuthentication: { type: 'asm', asmAuthData: { credentialsParameter: arn, region: 'us-east-1' } } })
+    const refused = withExecutionRole(h, acsTask({ containers: [privateImage(denied!)] }), noSecrets)
+    const malformed = withExecutionRole(h, acsTask({ containers: [privateImage(partial!)] }), full)
+    const unreadable = withExecutionRole(h, acsTask({ containers: [privateImage(notJson!)] }), full)
+    for (const task of [refused, malformed, unreadable]) h.engine.apply(task)
+
+    const stopped = await reported(h, refused, 'STOPPED')
+    expect(stopped.reason).toMatch(new RegExp('^' + escape(`asm fetching secret from the service for ${denied!}: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: `) +
+      REQUEST_ID + escape(`, api error AccessDeniedException: User: arn:aws:sts::${ACCOUNT}:assumed-role/ExecNoSecrets/${taskIdOf(refused)} is not authorized to perform: secretsmanager:GetSecretValue on resource: ${denied!} because no identity-based policy allows the secretsmanager:GetSecretValue action`) + '$'))
+    expect(stopped.containers[0]).toMatchObject({ status: 'STOPPED', reason: stopped.reason })
+    expect((await reported(h, malformed, 'STOPPED')).reason).toBe('asm fetching password: AuthorizationData is malformed, empty field')
+    expect((await reported(h, unreadable, 'STOPPED')).reason).toBe('asm fetching authorization data: unable to unmarshal secret value, invalid schema')
+    for (const task of [refused, malformed, unreadable]) expect(await containersOf(task)).toEqual([])
   })
 
   it('runs an ECR image the execution role may pull', async () => {
