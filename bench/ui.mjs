@@ -117,7 +117,9 @@ function taskRecord (cluster, i, createdAt) {
     roles: {}, overrides: { containerOverrides: [] }, networkMode: 'bridge', attachments: [],
     enableExecuteCommand: false, attributes: [],
     stopCode: status === 'STOPPED' ? 'EssentialContainerExited' : undefined,
-    stoppedReason: status === 'STOPPED' ? 'Essential container in task exited' : undefined
+    stoppedReason: status === 'STOPPED' ? 'Essential container in task exited' : undefined,
+    // Just now, however old the task: a task stopped over an hour ago is swept from the store.
+    stoppedAt: status === 'STOPPED' ? Date.now() / 1000 : undefined
   }
 }
 
