@@ -135,12 +135,21 @@ export class Emulator {
     this.serviceScheduler = new ServiceScheduler(this, config.timeScale)
     ensureBuiltins(this)
     this.loadBalancers.start()
-    this.#sweeper = setInterval(() => {
+    this.#sweeper = setInterval(() => this.#sweep('hourly', () => {
       this.sessions.prune(Date.now() / 1000)
       this.registry.purgeUploads()
-    }, 3_600_000).unref()
-    this.#taskSweeper = setInterval(() => this.expireStoppedTasks(), 60_000).unref()
+    }), 3_600_000).unref()
+    this.#taskSweeper = setInterval(() => this.#sweep('stopped tasks', () => this.expireStoppedTasks()), 60_000).unref()
     this.expireStoppedTasks()
+  }
+
+  /** A timer's clean-up: a failure is logged, and the next run tries again. */
+  #sweep (what: string, run: () => void): void {
+    try {
+      run()
+    } catch (e) {
+      this.log.error({ err: e, sweep: what }, 'a periodic clean-up failed')
+    }
   }
 
   /** Forgets the tasks that have been STOPPED longer than AWS keeps them, and their tags. */

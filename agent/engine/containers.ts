@@ -253,6 +253,14 @@ export async function handleExit (rt: Runtime, mt: ManagedTask, c: ContainerStat
 
 /** restartAttemptPeriod when the definition leaves it out (ECS's default). */
 const RESTART_ATTEMPT_PERIOD_S = 300
+/** How long a restart waits for the last run's output to be sent. */
+const SHIPPED_LIMIT_MS = 5_000
+
+async function within (p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([p, new Promise<void>(resolve => { timer = setTimeout(resolve, ms) })])
+  clearTimeout(timer)
+}
 
 /**
  * The definition's restartPolicy, as the ECS agent reads it: a container that exits while its
@@ -276,10 +284,11 @@ async function restart (rt: Runtime, mt: ManagedTask, c: ContainerState): Promis
   c.restartCount = (c.restartCount ?? 0) + 1
   c.lastRestartAt = new Date().toISOString()
   const fields = { task: mt.arn, container: c.name, restartCount: c.restartCount, lastRestartAt: c.lastRestartAt }
-  // The last run's lines are sent before the next run's are read, so none is sent twice.
+  // The last run's lines are sent before the next run's are read, so none is sent twice (if
+  // they take longer than the limit, some may be).
   const shipper = mt.shippers.get(c.name)
   mt.shippers.delete(c.name)
-  await shipper?.finished()
+  if (shipper !== undefined) await within(shipper.finished(), SHIPPED_LIMIT_MS)
   const bridge = networkModeOf(mt.state.task) === 'bridge'
   // Docker may give the container another address: 169.254.170.2 is routed from the new one.
   if (bridge) await rt.unrouteContainer(c)
