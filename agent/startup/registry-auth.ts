@@ -45,7 +45,8 @@ function credentialsOf (value: string | undefined, ctx: SecretsContext, containe
   if (value === undefined || value === '') return fail('asm fetching authorization data: empty secrets value')
   let doc: unknown
   try { doc = JSON.parse(value) } catch { doc = undefined }
-  const fields = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? doc as Record<string, unknown> : undefined
+  // Go reads `null` into the struct as nothing, and refuses any other value that is not an object.
+  const fields = doc === null ? {} : typeof doc === 'object' && !Array.isArray(doc) ? doc as Record<string, unknown> : undefined
   const field = (name: string): unknown => {
     if (fields === undefined) return undefined
     if (name in fields) return fields[name]

@@ -43,7 +43,6 @@ interface Call {
   token: RegistryTokenRecord
 }
 
-
 class Unauthorized extends Error {}
 
 export class RegistryServer {
