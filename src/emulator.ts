@@ -38,12 +38,13 @@ import { Identity } from './iam/identity.js'
 import { Authorizer } from './iam/authorizer.js'
 import { ecrRegistrySchema, ecrRegistryUploadsSchema } from '../store/ecr-registry.js'
 import { GenerationStore, generationSchema } from '../store/generation.js'
+import { RoleUsage, roleUsageSchema } from '../store/role-usage.js'
 import { RegistryServer } from '../api/ecr-registry/server.js'
 
 const SCHEMAS = [decisionsSchema, stsSchema, tagsSchema, iamSchema, clustersSchema,
   taskDefinitionsSchema, containerInstancesSchema, accountSettingsSchema, logsSchema, secretsSchema,
   parametersSchema, ecrSchema, tasksSchema, ec2Schema, efsSchema, elbv2Schema, servicesSchema,
-  ecrRegistrySchema, ecrRegistryUploadsSchema, generationSchema]
+  ecrRegistrySchema, ecrRegistryUploadsSchema, generationSchema, roleUsageSchema]
 
 export interface EcsStores {
   clusters: ClusterStore
@@ -73,6 +74,8 @@ export class Emulator {
   readonly sessions: StsSessions
   readonly tags: TagStore
   readonly iam: IamStore
+  /** When each role was last used (GetRole's RoleLastUsed). */
+  readonly roleUsage: RoleUsage
   readonly ecs: EcsStores
   readonly logs: LogStore
   readonly secrets: SecretStore
@@ -103,6 +106,7 @@ export class Emulator {
     this.sessions = new StsSessions(this.db)
     this.tags = new TagStore(this.db)
     this.iam = new IamStore(this.db)
+    this.roleUsage = new RoleUsage(this.db)
     this.ecs = {
       clusters: new ClusterStore(this.db),
       taskDefinitions: new TaskDefinitionStore(this.db),
@@ -117,7 +121,7 @@ export class Emulator {
     this.repositories = new RepositoryStore(this.db)
     this.generation = new GenerationStore(this.db)
     this.identity = new Identity(config, this.iam, this.sessions)
-    this.authorizer = new Authorizer(this.iam, this.decisions, config.iam)
+    this.authorizer = new Authorizer(this.iam, this.decisions, config.iam, this.roleUsage)
     this.registry = new RegistryServer(this, config.registryPort)
     this.ec2 = { store: new Ec2Store(this.db), metadata: new MetadataService(this) }
     this.efs = { store: new EfsStore(this.db), storage: new EfsStorage(config.dataDir) }
@@ -188,6 +192,7 @@ export class Emulator {
     this.ecs.containerInstances.clearCache()
     this.ecs.tasks.clearCache()
     this.iam.clearCaches()
+    this.roleUsage.clear()
     this.efs.storage.clear()
     this.registry.clear()
     this.serviceScheduler.clear()

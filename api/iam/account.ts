@@ -68,7 +68,7 @@ function roleDetails (ctx: OperationContext) {
     AttachedManagedPolicies: attachedList(ctx, 'role', r.roleName),
     PermissionsBoundary: wireBoundary(r.permissionsBoundaryArn),
     Tags: r.tags,
-    RoleLastUsed: {}
+    RoleLastUsed: ctx.emulator.roleUsage.lastUsed(r.roleId) ?? {}
   }))
 }
 

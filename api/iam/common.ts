@@ -10,6 +10,7 @@ import type { RequestContext } from '../../src/iam/policy.js'
 import { checkPolicyDocument, type DocumentKind } from '../../src/iam/documents.js'
 import { iamArn, type EntityType } from '../../src/iam/entities.js'
 import type { IamStore, StoredRole } from '../../store/iam.js'
+import type { RoleLastUsed } from '../../store/role-usage.js'
 
 // ---------------------------------------------------------------- errors
 
@@ -225,8 +226,11 @@ export const wireBoundary = (arn: string | undefined) => arn === undefined
 const tagsOrNone = (tags: readonly Tag[]): Tag[] | undefined =>
   tags.length > 0 ? [...tags] : undefined
 
-/** A Role as GetRole shows it; `listed` drops what ListRoles leaves out. */
-export function wireRole (r: StoredRole, form: 'get' | 'listed' | 'created' = 'get') {
+/**
+ * A Role as GetRole shows it, `RoleLastUsed` from `lastUsed` (empty for a role never used);
+ * `listed` drops what ListRoles leaves out.
+ */
+export function wireRole (r: StoredRole, form: 'get' | 'listed' | 'created' = 'get', lastUsed?: RoleLastUsed) {
   const full = form !== 'listed'
   return {
     Path: r.path,
@@ -239,7 +243,7 @@ export function wireRole (r: StoredRole, form: 'get' | 'listed' | 'created' = 'g
     MaxSessionDuration: r.maxSessionDuration,
     PermissionsBoundary: full ? wireBoundary(r.permissionsBoundaryArn) : undefined,
     Tags: full ? tagsOrNone(r.tags) : undefined,
-    RoleLastUsed: form === 'get' ? {} : undefined
+    RoleLastUsed: form === 'get' ? lastUsed ?? {} : undefined
   }
 }
 

@@ -69,9 +69,10 @@ const CreateRole = operation({
 
 const GetRole = operation({
   authorize: 'handler',
-  notes: '`RoleLastUsed` is always empty.',
+  notes: '`RoleLastUsed` is the last request one of the role\'s sessions made, written at most once a minute (AWS: hours late).',
   handle (input: { RoleName: string }, ctx) {
-    return { Role: wireRole(requireRole(ctx, 'GetRole', input.RoleName)) }
+    const role = requireRole(ctx, 'GetRole', input.RoleName)
+    return { Role: wireRole(role, 'get', ctx.emulator.roleUsage.lastUsed(role.roleId)) }
   }
 })
 

@@ -6,6 +6,7 @@
 import type { IamMode } from '../config.js'
 import type { DecisionLog, DecisionRecord } from '../../store/decisions.js'
 import type { SessionRecord } from '../../store/sts.js'
+import type { RoleUsage } from '../../store/role-usage.js'
 import type { IamDirectory } from './directory.js'
 import type { AuthorizationRequest, Decision, Policy, PolicySet, Principal, RequestContext } from './policy.js'
 import { evaluate } from './evaluator.js'
@@ -29,7 +30,9 @@ export class Authorizer {
   constructor (
     private readonly iam: IamDirectory,
     private readonly log: DecisionLog,
-    readonly mode: IamMode
+    readonly mode: IamMode,
+    /** Told of every request a role session makes (GetRole's RoleLastUsed). */
+    private readonly usage?: RoleUsage
   ) {}
 
   /**
@@ -64,6 +67,8 @@ export class Authorizer {
       onBehalfOf: meta.onBehalfOf
     }
     this.log.record(record)
+    // A session's unique id is `ROLEID:SESSIONNAME`.
+    if (principal.type === 'assumed-role') this.usage?.used(principal.userId.split(':')[0], meta.now, meta.region)
     return { allowed: allowed || this.mode === 'soft', record }
   }
 

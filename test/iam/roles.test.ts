@@ -3,13 +3,15 @@ import {
   AttachRolePolicyCommand, CreateInstanceProfileCommand, AddRoleToInstanceProfileCommand, CreatePolicyCommand,
   CreateRoleCommand, CreateServiceLinkedRoleCommand, DeleteInstanceProfileCommand, DeleteRoleCommand,
   DeleteRolePermissionsBoundaryCommand, DeleteRolePolicyCommand, DeleteServiceLinkedRoleCommand,
-  DetachRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, GetServiceLinkedRoleDeletionStatusCommand,
+  DetachRolePolicyCommand, GetAccountAuthorizationDetailsCommand, GetRoleCommand, GetRolePolicyCommand, GetServiceLinkedRoleDeletionStatusCommand,
   ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, ListRolesCommand, ListRoleTagsCommand,
   PutRolePermissionsBoundaryCommand, PutRolePolicyCommand, RemoveRoleFromInstanceProfileCommand, TagRoleCommand,
   UntagRoleCommand, UpdateAssumeRolePolicyCommand, UpdateRoleCommand, UpdateRoleDescriptionCommand
 } from '@aws-sdk/client-iam'
+import { AssumeRoleCommand } from '@aws-sdk/client-sts'
+import { ListClustersCommand } from '@aws-sdk/client-ecs'
 import { useEmulator } from '../support/emulator.js'
-import { allowPolicy, trustAccount, trustService } from '../support/fixtures.js'
+import { allowPolicy, credentialsOf, trustAccount, trustService, userWithKey } from '../support/fixtures.js'
 import { ECS_FOR_EC2, ECS_SERVICE_ROLE_POLICY, ECS_TASK_EXECUTION, decoded, unique } from './fixtures.js'
 
 const t = useEmulator()
@@ -124,6 +126,25 @@ describe('GetRole', () => {
     const out = await t.iam.send(new GetRoleCommand({ RoleName: name }))
     expect(decoded(out.Role?.AssumeRolePolicyDocument)).toEqual(JSON.parse(ECS_TASKS))
     expect(out.Role?.RoleLastUsed).toEqual({})
+  })
+
+  it('shows when, and in which region, one of the role\'s sessions last made a request', async () => {
+    const name = await role(undefined, { AssumeRolePolicyDocument: trustAccount() })
+    const arn = `arn:aws:iam::000000000000:role/${name}`
+    const assumer = await userWithKey(t.iam, unique('assumer'), allowPolicy('sts:AssumeRole', arn))
+    const { Credentials } = await t.emu.clients(assumer).sts.send(new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: 'work' }))
+    expect((await t.iam.send(new GetRoleCommand({ RoleName: name }))).Role?.RoleLastUsed).toEqual({})
+
+    const before = Date.now() - 1000
+    // Denied (the role has no policy), and still a use of the role.
+    await expect(t.emu.clients(credentialsOf(Credentials!), 'eu-west-1').ecs.send(new ListClustersCommand({}))).rejects.toMatchObject({ name: 'AccessDeniedException' })
+    const used = (await t.iam.send(new GetRoleCommand({ RoleName: name }))).Role?.RoleLastUsed
+    expect(used?.Region).toBe('eu-west-1')
+    expect(used?.LastUsedDate!.getTime()).toBeGreaterThanOrEqual(before)
+    expect(used?.LastUsedDate!.getTime()).toBeLessThanOrEqual(Date.now())
+    const details = await t.iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['Role'] }))
+    expect(details.RoleDetailList?.find(r => r.RoleName === name)?.RoleLastUsed).toEqual(used)
+    expect((await t.iam.send(new ListRolesCommand({}))).Roles?.find(r => r.RoleName === name)?.RoleLastUsed).toBeUndefined()
   })
 
   it('finds a role whatever the case of its name', async () => {
