@@ -46,3 +46,29 @@ describe('GetSecretValue', () => {
     expect(params.InvalidParameters).toEqual([])
   })
 })
+
+describe('GetSecretValue of a secret under a customer managed key', () => {
+  it('takes kms:Decrypt on the key through Secrets Manager, and answers "Access to KMS is not allowed" without it', async () => {
+    const key = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`
+    const { ARN: secret } = await t.secretsmanager.send(new CreateSecretCommand({ Name: 'prod/cmk', SecretString: 'pw', KmsKeyId: key }))
+    const { ARN: managed } = await t.secretsmanager.send(new CreateSecretCommand({ Name: 'prod/aws-key', SecretString: 'pw2', KmsKeyId: 'alias/aws/secretsmanager' }))
+    await t.iam.send(new CreateRoleCommand({ RoleName: 'cmkReader', AssumeRolePolicyDocument: trustAccount() }))
+    await t.iam.send(new PutRolePolicyCommand({ RoleName: 'cmkReader', PolicyName: 'read', PolicyDocument: allowPolicy('secretsmanager:GetSecretValue', [secret!, managed!]) }))
+    const reader = await userWithKey(t.iam, 'cmk-dev', allowPolicy('sts:AssumeRole', `arn:aws:iam::${ACCOUNT}:role/cmkReader`))
+    const { Credentials } = await t.emu.clients(reader).sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/cmkReader`, RoleSessionName: 'task' }))
+    const role = t.emu.clients(credentialsOf(Credentials!))
+
+    expect((await role.secretsmanager.send(new GetSecretValueCommand({ SecretId: managed }))).SecretString).toBe('pw2')
+    const denied = await failure(role.secretsmanager.send(new GetSecretValueCommand({ SecretId: secret })))
+    expect([denied.name, denied.message]).toEqual(['AccessDeniedException', 'Access to KMS is not allowed'])
+    const [decision] = t.emu.emulator.decisions.query({ principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cmkReader/task`, action: 'kms:Decrypt' })
+    expect(decision).toMatchObject({ resource: key, decision: 'ImplicitDeny' })
+    expect(decision.context).toMatchObject({ 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': secret })
+
+    await t.iam.send(new PutRolePolicyCommand({
+      RoleName: 'cmkReader', PolicyName: 'key',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: key, Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } } }] })
+    }))
+    expect((await role.secretsmanager.send(new GetSecretValueCommand({ SecretId: secret }))).SecretString).toBe('pw')
+  })
+})
