@@ -200,6 +200,20 @@ describe.skipIf(!hasDocker)(`task engine start-up steps ${DOCKER_SKIP}`, () => {
     expect(await containersOf(task)).toEqual([])
   })
 
+  it('stops the task when the execution role may not use the customer managed key of a secret', async () => {
+    const key = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`
+    const { ARN } = await h.emu.clients().secretsmanager.send(new CreateSecretCommand({ Name: 'engine/cmk', SecretString: 'x', KmsKeyId: key }))
+    const task = withExecutionRole(h, acsTask({
+      containers: [container('app', { secrets: [{ name: 'S', valueFrom: ARN!, provider: 'asm', type: 'ENVIRONMENT_VARIABLE' }] })]
+    }), full)
+    h.engine.apply(task)
+
+    const stopped = await reported(h, task, 'STOPPED')
+    expect(stopped.reason).toMatch(new RegExp('^' + escape(`secret ${ARN!}: operation error Secrets Manager: GetSecretValue, https response error StatusCode: 400, RequestID: `) +
+      REQUEST_ID + escape(', api error AccessDeniedException: Access to KMS is not allowed: ')))
+    expect(await containersOf(task)).toEqual([])
+  })
+
   it('reads private registry credentials as the execution role before the image, and runs the local image', async () => {
     const { ARN } = await h.emu.clients().secretsmanager.send(new CreateSecretCommand({ Name: 'engine/registry', SecretString: '{"username":"deploy","password":"hunter2"}' }))
     const registryAuthentication = { type: 'asm' as const, asmAuthData: { credentialsParameter: ARN!, region: 'us-east-1' } }
