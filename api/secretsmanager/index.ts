@@ -4,7 +4,7 @@
  */
 import { resourceTagContext as tagKeys } from '../../src/iam/tag-context.js'
 import { AwsError, validationMessage } from '../errors.js'
-import { KMS_NOT_ALLOWED, decryptCheck } from '../../src/secrets/kms.js'
+import { SECRETS_KMS_DENIED, authorizeKeyUse, decryptCheck } from '../../src/secrets/kms.js'
 import {
   operation, type Check, type Operation, type OperationContext, type Service
 } from '../registry.js'
@@ -65,19 +65,6 @@ function authorizeOn (ctx: OperationContext, action: string, secretId: string,
 
 const save = (ctx: OperationContext, s: SecretRecord): void => ctx.emulator.secrets.save(s)
 
-/** A customer managed key's `kms:Decrypt` for the caller, refused in Secrets Manager's words. */
-function authorizeDecrypt (ctx: OperationContext, secret: SecretRecord): void {
-  const check = decryptCheck(secret.kmsKeyId, secret.arn, ctx)
-  if (check === undefined) return
-  try {
-    ctx.authorize(check)
-  } catch (e) {
-    if (!(e instanceof AwsError) || e.code !== 'AccessDeniedException') throw e
-    const refused = new AwsError('AccessDeniedException', KMS_NOT_ALLOWED)
-    refused.decisionId = e.decisionId
-    throw refused
-  }
-}
 
 const idAndName = (s: SecretRecord) => ({ ARN: s.arn, Name: s.name })
 
@@ -145,7 +132,7 @@ const GetSecretValue = operation({
     }
     const secret = authorizeOn(ctx, 'secretsmanager:GetSecretValue', input.SecretId, context)
     assertNotDeleted(secret)
-    authorizeDecrypt(ctx, secret)
+    authorizeKeyUse(ctx, decryptCheck('secretsmanager', secret.kmsKeyId, secret.arn, ctx), () => SECRETS_KMS_DENIED)
 
     const version = selectVersion(secret, input.VersionId, input.VersionStage)
     secret.lastAccessed = Math.floor(seconds(ctx) / 86_400) * 86_400

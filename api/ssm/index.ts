@@ -2,8 +2,10 @@
  * AWS Systems Manager Parameter Store (awsJson1_1, target prefix AmazonSSM): the parameters an
  * ECS task's `secrets` read, and the public ECS-optimized AMI parameters.
  */
+import { randomUUID } from 'node:crypto'
 import { resourceTagContext as tagKeys } from '../../src/iam/tag-context.js'
 import { AwsError, validationMessage } from '../errors.js'
+import { authorizeKeyUse, decryptCheck, ssmKmsDenied } from '../../src/secrets/kms.js'
 import {
   operation, type Operation, type OperationContext, type Service
 } from '../registry.js'
@@ -50,6 +52,10 @@ function read (ctx: OperationContext, requested: string, decrypt: boolean) {
   if (p === undefined) return undefined
   const v = selectVersion(p, selector)
   const masked = v.type === 'SecureString' && !decrypt
+  if (v.type === 'SecureString' && decrypt) {
+    const check = decryptCheck('ssm', v.keyId, parameterArn(p.account, p.region, p.name), ctx)
+    authorizeKeyUse(ctx, check, () => ssmKmsDenied(randomUUID()))
+  }
   return {
     Name: p.name,
     Type: v.type,
@@ -64,7 +70,7 @@ function read (ctx: OperationContext, requested: string, decrypt: boolean) {
 
 const PutParameter = operation({
   authorize: 'handler',
-  notes: 'Nothing is encrypted: a SecureString is kept as given and masked unless read WithDecryption. `Tier` is always Standard; `Policies` are ignored.',
+  notes: 'Nothing is encrypted: a SecureString is kept as given and masked unless read WithDecryption (which checks kms:Decrypt on a customer key named by id or ARN). `Tier` is always Standard; `Policies` are ignored.',
   handle (input: PutParameterRequest & { Tier?: string }, ctx) {
     const arn = parameterArn(ctx.account, ctx.region, input.Name)
     const tags = input.Tags ?? []
@@ -110,7 +116,13 @@ const GetParameters = operation({
     const InvalidParameters = []
     for (const name of input.Names) {
       let found
-      try { found = read(ctx, name, input.WithDecryption === true) } catch { found = undefined }
+      try {
+        found = read(ctx, name, input.WithDecryption === true)
+      } catch (e) {
+        // A key the caller may not use fails the call; a version that is not there, the name.
+        if (e instanceof AwsError && e.code === 'AccessDeniedException') throw e
+        found = undefined
+      }
       if (found === undefined) InvalidParameters.push(name)
       else Parameters.push(found)
     }

@@ -70,5 +70,24 @@ describe('GetSecretValue of a secret under a customer managed key', () => {
       PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: key, Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } } }] })
     }))
     expect((await role.secretsmanager.send(new GetSecretValueCommand({ SecretId: secret }))).SecretString).toBe('pw')
+
+    // A SecureString under the same key: the grant above holds only through Secrets Manager.
+    const parameter = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/prod/cmk`
+    await t.ssm.send(new PutParameterCommand({ Name: '/prod/cmk', Value: 'pw3', Type: 'SecureString', KeyId: key.split('/')[1] }))
+    await t.ssm.send(new PutParameterCommand({ Name: '/prod/aws-key', Value: 'pw4', Type: 'SecureString' }))
+    await t.iam.send(new PutRolePolicyCommand({ RoleName: 'cmkReader', PolicyName: 'params', PolicyDocument: allowPolicy('ssm:GetParameters', '*') }))
+    const masked = await role.ssm.send(new GetParametersCommand({ Names: ['/prod/cmk'] }))
+    expect(masked.Parameters!.map(p => p.Name)).toEqual(['/prod/cmk'])
+    expect((await role.ssm.send(new GetParametersCommand({ Names: ['/prod/aws-key'], WithDecryption: true }))).Parameters![0].Value).toBe('pw4')
+    const ssmDenied = await failure(role.ssm.send(new GetParametersCommand({ Names: ['/prod/cmk', '/prod/aws-key'], WithDecryption: true })))
+    expect(ssmDenied.name).toBe('AccessDeniedException')
+    expect(ssmDenied.message).toMatch(/^The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access\. \(Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException; Request ID: [0-9a-f-]{36}; Proxy: null\)$/)
+    const viaSsm = t.emu.emulator.decisions.query({ principal: `arn:aws:sts::${ACCOUNT}:assumed-role/cmkReader/task`, action: 'kms:Decrypt' })
+      .find(d => d.context['kms:ViaService'] === 'ssm.us-east-1.amazonaws.com')
+    expect(viaSsm).toMatchObject({ resource: key, decision: 'ImplicitDeny', context: { 'kms:EncryptionContext:PARAMETER_ARN': parameter } })
+
+    await t.iam.send(new PutRolePolicyCommand({ RoleName: 'cmkReader', PolicyName: 'key-ssm', PolicyDocument: allowPolicy('kms:Decrypt', key) }))
+    const read = await role.ssm.send(new GetParametersCommand({ Names: ['/prod/cmk'], WithDecryption: true }))
+    expect(read.Parameters![0].Value).toBe('pw3')
   })
 })
