@@ -65,7 +65,6 @@ function authorizeOn (ctx: OperationContext, action: string, secretId: string,
 
 const save = (ctx: OperationContext, s: SecretRecord): void => ctx.emulator.secrets.save(s)
 
-
 const idAndName = (s: SecretRecord) => ({ ARN: s.arn, Name: s.name })
 
 interface CreateSecretRequest extends SecretValueInput {
