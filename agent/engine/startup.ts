@@ -1,9 +1,9 @@
 /**
  * The task's start-up steps before its containers are created, in the agent's order: private
- * registry credentials, images ("pull", with the ECR calls as the execution role), secrets, EFS mounts (asked of the
- * control plane, as the task role when IAM authorization is on), volumes, and for awsvpc the
- * pause container that holds the task's network namespace. Only containers not created yet
- * are prepared (an adopted task may have some already).
+ * registry credentials, images ("pull", with the ECR calls as the execution role), secrets,
+ * EFS mounts (asked of the control plane, as the task role when IAM authorization is on),
+ * volumes, and for awsvpc the pause container that holds the task's network namespace. Only
+ * containers not created yet are prepared (an adopted task may have some already).
  */
 import { randomBytes } from 'node:crypto'
 import type Docker from 'dockerode'
