@@ -281,14 +281,16 @@ function shouldRestart (rt: Runtime, mt: ManagedTask, c: ContainerState, exitCod
  * output goes on into the same log stream. False (the exit then counts) when Docker refuses.
  */
 async function restart (rt: Runtime, mt: ManagedTask, c: ContainerState): Promise<boolean> {
-  c.restartCount = (c.restartCount ?? 0) + 1
-  c.lastRestartAt = new Date().toISOString()
-  const fields = { task: mt.arn, container: c.name, restartCount: c.restartCount, lastRestartAt: c.lastRestartAt }
   // The last run's lines are sent before the next run's are read, so none is sent twice (if
   // they take longer than the limit, some may be).
   const shipper = mt.shippers.get(c.name)
-  mt.shippers.delete(c.name)
   if (shipper !== undefined) await within(shipper.finished(), SHIPPED_LIMIT_MS)
+  // Told to stop meanwhile: the exit counts.
+  if (mt.state.desired === 'STOPPED' || mt.state.stopping) return false
+  mt.shippers.delete(c.name)
+  c.restartCount = (c.restartCount ?? 0) + 1
+  c.lastRestartAt = new Date().toISOString()
+  const fields = { task: mt.arn, container: c.name, restartCount: c.restartCount, lastRestartAt: c.lastRestartAt }
   const bridge = networkModeOf(mt.state.task) === 'bridge'
   // Docker may give the container another address: 169.254.170.2 is routed from the new one.
   if (bridge) await rt.unrouteContainer(c)

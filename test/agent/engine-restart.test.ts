@@ -60,7 +60,9 @@ describe.skipIf(!hasDocker)(`a container's restartPolicy ${DOCKER_SKIP}`, () => 
     const events = await h.emu.clients().logs.send(new GetLogEventsCommand({
       logGroupName: '/ecs/restarts', logStreamName: `ecs/app/${taskIdOf(task)}`, startFromHead: true
     }))
-    expect(events.events!.filter(e => e.message === 'run').length).toBeGreaterThanOrEqual(3)
+    // The first run's line and, in the same stream, the second's (which ran its period, since
+    // a second restart followed); a later run may be stopped before it prints.
+    expect(events.events!.filter(e => e.message === 'run').length).toBeGreaterThanOrEqual(2)
   })
 
   it('lets an ignored exit code, and an exit before restartAttemptPeriod, stop the task', async () => {

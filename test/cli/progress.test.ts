@@ -3,6 +3,7 @@
  * every 2 s), each status a task reaches, and every service event as the scheduler adds it
  * (against an emulator with an agent on the local Docker engine).
  */
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -153,7 +154,9 @@ describe.skipIf(!hasDocker)(`the log of a pull from the emulator's registry${DOC
     try {
       const label = Object.entries(testRunLabel('cli-progress')).map(([k, v]) => `LABEL ${k}=${v}`).join('\n')
       writeFileSync(join(dir, 'Dockerfile'), `FROM ${IMAGES.busybox}\nCOPY run /run-id\n${label}\n`)
-      writeFileSync(join(dir, 'run'), `${Date.now()}\n`)
+      // Megabytes of noise: Docker tells a layer's download bytes every 512 KiB, and a layer
+      // of a few bytes comes down with no progress to count.
+      writeFileSync(join(dir, 'run'), randomBytes(4 * 1024 * 1024))
       await followProgress(docker, await docker.buildImage({ context: dir, src: ['Dockerfile', 'run'] }, { t: image, rm: true }))
       const { authorizationData } = await t.ecr.send(new GetAuthorizationTokenCommand({}))
       const password = Buffer.from(authorizationData![0].authorizationToken!, 'base64').toString('utf8').slice(4)

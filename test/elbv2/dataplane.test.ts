@@ -202,6 +202,8 @@ describe('listener', () => {
     const tg = await targetGroup([a.port], { HealthCheckEnabled: true })
     const { url } = await listener(await loadBalancer(), forward(tg), free)
     expect(url).toBe(`http://127.0.0.1:${free}`)
+    // A target still in its first check gets no request (a loaded machine may take its time).
+    await until(allIn(tg, 'healthy'))
     expect(await fetch(`${url}/x`).then(r => r.text())).toBe('own /x')
     const listed = await fetch(`${t.emu.url}/_emulator/listeners`).then(r => r.json()) as { timeScale: number, listeners: any[] }
     expect(listed.timeScale).toBe(t.emu.emulator.loadBalancers.scale)
