@@ -15,7 +15,7 @@ import {
 } from './container-config.js'
 import { containerLabels } from './labels.js'
 import {
-  STOP_TIMEOUT_SECONDS, pullCredentials, taskRegion, type Runtime
+  STOP_TIMEOUT_SECONDS, pullCredentials, taskRegion, within, type Runtime
 } from './runtime.js'
 import { daemonMessage, dockerNameFor, startIgnoringStarted, type Prepared } from './startup.js'
 import type { ContainerState, HealthStatus, ManagedTask } from './state.js'
@@ -255,12 +255,6 @@ export async function handleExit (rt: Runtime, mt: ManagedTask, c: ContainerStat
 const RESTART_ATTEMPT_PERIOD_S = 300
 /** How long a restart waits for the last run's output to be sent. */
 const SHIPPED_LIMIT_MS = 5_000
-
-async function within (p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([p, new Promise<void>(resolve => { timer = setTimeout(resolve, ms) })])
-  clearTimeout(timer)
-}
 
 /**
  * The definition's restartPolicy, as the ECS agent reads it: a container that exits while its

@@ -10,7 +10,7 @@ import { trimReason } from '../startup/sdk-errors.js'
 import {
   beginStop, definitionOf, handleExit, refresh, startContainer, stopContainer
 } from './containers.js'
-import { now, type Runtime } from './runtime.js'
+import { now, within, type Runtime } from './runtime.js'
 import { prepareTask, type Prepared } from './startup.js'
 import type { ContainerState, ManagedTask } from './state.js'
 import { removeVolumes } from './volumes.js'
@@ -219,11 +219,7 @@ function dependsOnName (mt: ManagedTask, c: ContainerState, name: string): boole
 }
 
 async function flushLogs (rt: Runtime, mt: ManagedTask): Promise<void> {
-  const all = Promise.all([...mt.shippers.values()].map(async s => await s.finished()))
-  let timer: NodeJS.Timeout | undefined
-  const limit = new Promise<void>(resolve => { timer = setTimeout(resolve, FLUSH_LIMIT_MS) })
-  await Promise.race([all, limit])
-  clearTimeout(timer)
+  await within(Promise.all([...mt.shippers.values()].map(async s => await s.finished())), FLUSH_LIMIT_MS)
   mt.shippers.clear()
 }
 

@@ -66,3 +66,10 @@ export const taskRegion = (rt: Runtime, mt: ManagedTask): string =>
   mt.state.task.arn.split(':')[3] || rt.options.region
 
 export const now = (): string => new Date().toISOString()
+
+/** Waits for `p`, but no longer than `ms`. */
+export async function within (p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([p, new Promise<void>(resolve => { timer = setTimeout(resolve, ms) })])
+  clearTimeout(timer)
+}
