@@ -172,7 +172,10 @@ describe.skipIf(!hasDocker)(`the service scheduler on the local Docker engine${D
 
   it('rolls a failing deployment back when the circuit breaker trips', async () => {
     const good = await revision('breaker', web('good'))
-    const bad = await revision('breaker', web('bad', { command: ['sh', '-c', 'exit 1'] }))
+    // The bad revision's container cannot start at all. One that starts and exits at once
+    // (`sh -c 'exit 1'`) may be seen RUNNING first, and a task seen RUNNING completes the
+    // deployment, as in ECS, after which the breaker no longer watches it.
+    const bad = await revision('breaker', web('bad', { entryPoint: ['/no/such/command'] }))
     await t.ecs.send(new CreateServiceCommand({
       cluster: CLUSTER, serviceName: 'breaker', taskDefinition: good, desiredCount: 1,
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } }
