@@ -59,7 +59,7 @@ async function describeInstance (arn: string) {
   return out.containerInstances![0]
 }
 
-async function until<T> (read: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 3000): Promise<T> {
+async function until<T> (read: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await read()
@@ -70,7 +70,7 @@ async function until<T> (read: () => T | Promise<T>, ok: (v: T) => boolean, time
 }
 
 /** The next PayloadMessage about `taskArn`. */
-async function payloadFor (agent: FakeAgent, taskArn: string, timeoutMs = 3000): Promise<any> {
+async function payloadFor (agent: FakeAgent, taskArn: string, timeoutMs = 10_000): Promise<any> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const m = await agent.next('PayloadMessage', Math.max(deadline - Date.now(), 1))

@@ -119,7 +119,7 @@ export class FakeAgent {
   }
 
   /** The next frame of `type` after those already taken (others of other types are skipped). */
-  async next (type: string, timeoutMs = 3000): Promise<any> {
+  async next (type: string, timeoutMs = 10_000): Promise<any> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       while (this.#cursor < this.frames.length) {

@@ -42,7 +42,7 @@ describe.skipIf(!hasDocker)(`ecs-emulator up with the built-in agent ${DOCKER_SK
         if (found === undefined) return undefined
         const d = await ecs.send(new DescribeContainerInstancesCommand({ cluster: 'default', containerInstances: [found] }))
         return d.containerInstances?.[0].agentConnected === true ? found : undefined
-      }, () => `a connected container instance in default; server log:\n${server.lines.join('\n')}`, 15_000)
+      }, () => `a connected container instance in default; server log:\n${server.lines.join('\n')}`)
 
       const d = await ecs.send(new DescribeContainerInstancesCommand({ cluster: 'default', containerInstances: [arn] }))
       expect(d.containerInstances?.[0].attributes).toContainEqual({ name: 'ecs-emulator.capability.fargate' })
@@ -61,7 +61,7 @@ describe('ecs-emulator up without a Docker engine', () => {
     const server = await spawnServer(['--data-dir', join(dir, 'no-docker')],
       { ECS_EMULATOR_AGENT: 'true', DOCKER_HOST: `unix://${join(dir, 'no-such.sock')}` })
     try {
-      await until(() => server.lines.some(l => l.includes('is not restarted')), () => `the launcher's line:\n${server.lines.join('\n')}`, 10_000)
+      await until(() => server.lines.some(l => l.includes('is not restarted')), () => `the launcher's line:\n${server.lines.join('\n')}`)
       const reason = server.lines.find(l => l.includes('"agent":"built-in"') && l.includes('agent stopped'))
       expect(reason).toContain(`the Docker engine at unix://${join(dir, 'no-such.sock')} is not reachable (ENOENT)`)
       await new Promise(resolve => setTimeout(resolve, 1_500))

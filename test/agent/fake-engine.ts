@@ -91,25 +91,8 @@ export function captureLog (): { log: pino.Logger, lines: string[], text: () => 
   return { log, lines, text: () => lines.join('') }
 }
 
-/** Polls `check` until it returns something truthy (or fails after `ms`). */
-export async function until<T> (check: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string | (() => string | Promise<string>), ms = 5_000, gapMs = 25): Promise<T> {
-  const deadline = Date.now() + ms
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value !== undefined && value !== false) return value
-    } catch (e) {
-      last = e
-    }
-    if (Date.now() > deadline) {
-      const about = typeof what === 'string' ? what : await what()
-      throw new Error(`timed out after ${ms} ms waiting for ${about}${last === undefined ? '' : `: ${String(last)}`}`)
-    }
-    await new Promise(resolve => setTimeout(resolve, gapMs))
-  }
-}
+/** The tests' one wait, here for the many files that take it from here. */
+export { until } from '../support/until.js'
 
 /** Temporary data directories, removed by `cleanup()`. */
 export function dataDirs (): { make: () => string, cleanup: () => void } {

@@ -53,7 +53,7 @@ describe('AgentLauncher', () => {
   it('restarts an agent that died, and not one that ended terminally', async () => {
     const crashing = launcher('exit1')
     crashing.l.start({ instanceId: 'i-0123456789abcdef0', cluster: 'prod' } as never)
-    await until(() => crashing.started() >= 2, 'a restart', 5_000)
+    await until(() => crashing.started() >= 2, 'a restart')
     const restart = crashing.lines.find(x => x.msg === 'agent exited unexpectedly; restarting')
     expect(restart).toMatchObject({ agent: 'i-0123456789abcdef0', exitCode: 1, restartInMs: 1000 })
     const args = crashing.lines.find(x => x.msg === 'stand-in started')?.args

@@ -58,10 +58,10 @@ describe.skipIf(!hasDocker)(`RunInstances with ECS_CLUSTER in its user data ${DO
     const joined = await until(async () => {
       const [ci] = await instances('fleet')
       return ci?.agentConnected === true ? ci : undefined
-    }, 'the instance\'s agent in fleet', 15_000)
+    }, 'the instance\'s agent in fleet')
     expect(joined.ec2InstanceId).toBe(instanceId)
 
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }))
-    await until(async () => (await instances('fleet')).length === 0, 'no ACTIVE instance left', 10_000)
+    await until(async () => (await instances('fleet')).length === 0, 'no ACTIVE instance left')
   })
 })

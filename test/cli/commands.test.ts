@@ -6,7 +6,8 @@ import { resetCommand } from '../../src/commands/reset.js'
 import { versionCommand } from '../../src/commands/version.js'
 import { VERSION } from '../../src/version.js'
 import { startEmulator, type Credentials, type TestEmulator } from '../support/emulator.js'
-import { captured, deadEndpoint, until } from './support.js'
+import { captured, deadEndpoint } from './support.js'
+import { until } from '../support/until.js'
 
 let emu: TestEmulator
 let nobody: Credentials
@@ -69,9 +70,9 @@ describe('decisions', () => {
     const c = captured({}, stop.signal)
     const running = decisionsCommand(['--endpoint', emu.url, '--follow', '--interval', '0.05',
       '--since', String(Date.now() / 1000 + 3600)], c.io)
-    await until(() => c.err().includes('waiting for decisions'), 5000, 'the first poll')
+    await until(() => c.err().includes('waiting for decisions'), 'the first poll')
     await emu.clients().ecs.send(new CreateClusterCommand({ clusterName: 'followed' }))
-    await until(() => c.out().includes('ecs:CreateCluster'), 5000, 'the new decision')
+    await until(() => c.out().includes('ecs:CreateCluster'), 'the new decision')
     stop.abort()
     expect(await running).toBe(0)
     expect(c.out().split('\n').filter(l => l.includes('ecs:CreateCluster'))).toHaveLength(1)
@@ -82,7 +83,7 @@ describe('decisions', () => {
     const c = captured({}, stop.signal)
     const running = decisionsCommand(['--endpoint', emu.url, '--follow', '--json', '--interval', '0.05',
       '--action', 'iam:CreateUser'], c.io)
-    await until(() => c.out() !== '', 5000, 'the first poll')
+    await until(() => c.out() !== '', 'the first poll')
     stop.abort()
     expect(await running).toBe(0)
     const lines = c.out().trim().split('\n').map(l => JSON.parse(l) as { action: string })

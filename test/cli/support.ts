@@ -31,11 +31,3 @@ export async function deadEndpoint (): Promise<string> {
   return `http://127.0.0.1:${port}`
 }
 
-/** Polls until `check` holds (or throws after `ms`). */
-export async function until (check: () => boolean, ms = 10_000, what = 'the condition'): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen in ${ms} ms`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}

@@ -4,7 +4,8 @@ import { upCommand } from '../../src/commands/up.js'
 import { agentCommand } from '../../src/commands/agent.js'
 import { DOCKER_SKIP, hasDocker, removeByLabel, RUN_LABEL, SCOPE_LABEL, testRunLabel } from '../support/docker.js'
 import { startEmulator, type TestEmulator } from '../support/emulator.js'
-import { captured, until } from './support.js'
+import { captured } from './support.js'
+import { until } from '../support/until.js'
 
 const NO_DOCKER = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }
 const DOCKER_NOT_RUNNING = 'Docker is not running: start it with `sudo systemctl start docker` (or `dockerd &`)'
@@ -31,7 +32,7 @@ describe('up', () => {
     const c = captured({}, stop.signal)
     const { log, lines } = logInto()
     const running = upCommand(['--port', '0', '--data-dir', ':memory:', '--no-agent'], c.io, { log })
-    await until(() => messages(lines).includes('ecs-emulator listening'), 10_000, 'listening')
+    await until(() => messages(lines).includes('ecs-emulator listening'), 'listening')
     const url = lines.find(l => l.msg === 'ecs-emulator listening')!.url as string
     const health = await (await fetch(`${url}/_emulator/health`)).json() as { status: string }
     expect(health.status).toBe('ok')
@@ -62,7 +63,7 @@ describe('up', () => {
     const c = captured(NO_DOCKER, stop.signal)
     const { log, lines } = logInto()
     const running = upCommand(['--port', '0', '--data-dir', ':memory:'], c.io, { log })
-    await until(() => lines.some(l => l.level === 50), 15_000, 'the Docker error')
+    await until(() => lines.some(l => l.level === 50), 'the Docker error')
     stop.abort()
     expect(await running).toBe(0)
     const error = lines.find(l => l.level === 50)!.msg as string
@@ -90,7 +91,7 @@ describe('up', () => {
       { log, agentArgs: ['--label', `${RUN_LABEL}=${scope[RUN_LABEL]}`, '--label', `${SCOPE_LABEL}=cli-up`] })
     try {
       await until(() => messages(lines).some(m => m.startsWith('the built-in agent joined cluster default in ')),
-        45_000, 'the join')
+        'the join', 45_000)
     } finally {
       stop.abort()
       await running

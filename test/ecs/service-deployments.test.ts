@@ -25,13 +25,13 @@ describe('service deployments', () => {
     const firstArn = created.service!.currentServiceDeployment!
     expect(firstArn).toMatch(new RegExp(`^arn:aws:ecs:us-east-1:${ACCOUNT}:service-deployment/hist/hist/[A-Za-z0-9_-]{8}-[A-Za-z0-9_-]{12}$`))
     // Nothing to start: the scheduler completes it at once.
-    await until(async () => (await list())[0]?.status === 'SUCCESSFUL', () => 'the first deployment to succeed', 5000)
+    await until(async () => (await list())[0]?.status === 'SUCCESSFUL', () => 'the first deployment to succeed')
 
     const two = await register('nginx:2')
     const updated = await t.ecs.send(new UpdateServiceCommand({ cluster: 'hist', service: 'hist', taskDefinition: two }))
     const secondArn = updated.service!.currentServiceDeployment!
     expect(secondArn).not.toBe(firstArn)
-    await until(async () => (await list()).every(d => d.status === 'SUCCESSFUL'), () => 'both to succeed', 5000)
+    await until(async () => (await list()).every(d => d.status === 'SUCCESSFUL'), () => 'both to succeed')
 
     const briefs = await list()
     expect(briefs.map(b => b.serviceDeploymentArn)).toEqual([secondArn, firstArn])

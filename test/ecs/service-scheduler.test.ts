@@ -63,7 +63,7 @@ describe('a service on a cluster without container instances', () => {
     await t.ecs.send(new CreateClusterCommand({ clusterName: 'empty' }))
     const td = await revision('lonely', web('lonely'))
     await t.ecs.send(new CreateServiceCommand({ cluster: 'empty', serviceName: 'lonely', taskDefinition: td, desiredCount: 1 }))
-    const s = await eventually('lonely', s => messages(s).length > 0, 'a placement event', 10_000, 'empty')
+    const s = await eventually('lonely', s => messages(s).length > 0, 'a placement event', 20_000, 'empty')
     expect(messages(s)).toEqual(['(service lonely) was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.'])
     expect(s).toMatchObject({ desiredCount: 1, runningCount: 0, pendingCount: 0 })
   })

@@ -5,6 +5,7 @@ import tls from 'node:tls'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useEmulator } from '../support/emulator.js'
+import { until } from '../support/until.js'
 import { ec2Ok, filters, items } from '../ec2/client.js'
 import { elbOk, members } from './client.js'
 import { ELB_ERROR_BODIES } from '../../src/elbv2/rules.js'
@@ -97,14 +98,6 @@ async function health (tgArn: string): Promise<any[]> {
   return members(r.TargetHealthDescriptions).map((d: any) => ({ port: Number(d.Target.Port), ...d.TargetHealth }))
 }
 
-async function until (check: () => Promise<boolean>, ms = 4000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
-
 const allIn = (tgArn: string, state: string) => async () =>
   (await health(tgArn)).every(h => h.State === state)
 
@@ -113,7 +106,7 @@ describe('listener', () => {
     const [a, b] = [await target('a'), await target('b')]
     const tg = await targetGroup([a.port, b.port])
     const { url } = await listener(await loadBalancer(), forward(tg))
-    await until(allIn(tg, 'healthy'))
+    await until(allIn(tg, 'healthy'), 'every target healthy')
     const bodies: string[] = []
     for (let i = 0; i < 4; i++) bodies.push(await (await fetch(`${url}/x`, { headers: { 'x-forwarded-for': '203.0.113.9' } })).text())
     expect(bodies.map(s => s[0]).sort()).toEqual(['a', 'a', 'b', 'b'])
@@ -135,7 +128,7 @@ describe('listener', () => {
       Certificates: [{ CertificateArn: 'arn:aws:acm:us-east-1:000000000000:certificate/0f1e2d3c-0000-4000-8000-000000000000' }]
     })).Listeners)[0]
     const hostPort = await t.emu.emulator.loadBalancers.waitFor(l.ListenerArn)
-    await until(allIn(tg, 'healthy'))
+    await until(allIn(tg, 'healthy'), 'every target healthy')
     const ca = await (await fetch(`${t.emu.url}/_emulator/certificate`)).text()
     expect(ca).toMatch(/^-----BEGIN CERTIFICATE-----/)
     const body = await new Promise<string>((resolve, reject) => {
@@ -160,7 +153,7 @@ describe('listener', () => {
       ListenerArn: arn, Priority: 20, Conditions: [{ Field: 'path-pattern', Values: ['/teapot'] }],
       Actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '418', ContentType: 'text/plain', MessageBody: 'short and stout' } }]
     })
-    await until(async () => (await allIn(tgMain, 'healthy')()) && (await allIn(tgApi, 'healthy')()))
+    await until(async () => (await allIn(tgMain, 'healthy')()) && (await allIn(tgApi, 'healthy')()), 'both groups healthy')
     expect(await (await fetch(`${url}/api/users`)).text()).toBe('api /api/users')
     expect(await (await fetch(`${url}/home`)).text()).toBe('main /home')
     const tea = await fetch(`${url}/teapot`)
@@ -176,7 +169,7 @@ describe('listener', () => {
   it('answers 502 when the only target refuses the connection (failing open to it)', async () => {
     const tg = await targetGroup([await deadPort()])
     const { url } = await listener(await loadBalancer(), forward(tg))
-    await until(allIn(tg, 'unhealthy'))
+    await until(allIn(tg, 'unhealthy'), 'every target unhealthy')
     expect((await health(tg))[0]).toMatchObject({ State: 'unhealthy', Reason: 'Target.FailedHealthChecks', Description: 'Health checks failed' })
     const r = await fetch(url)
     expect([r.status, await r.text()]).toEqual([502, ELB_ERROR_BODIES[502]])
@@ -186,7 +179,7 @@ describe('listener', () => {
     const slow = await target('slow')
     const tg = await targetGroup([slow.port])
     const { url } = await listener(await loadBalancer({ 'idle_timeout.timeout_seconds': '1' }), forward(tg))
-    await until(allIn(tg, 'healthy'))
+    await until(allIn(tg, 'healthy'), 'every target healthy')
     slow.delayMs = 2500
     const started = Date.now()
     const r = await fetch(url)
@@ -203,7 +196,7 @@ describe('listener', () => {
     const { url } = await listener(await loadBalancer(), forward(tg), free)
     expect(url).toBe(`http://127.0.0.1:${free}`)
     // A target still in its first check gets no request (a loaded machine may take its time).
-    await until(allIn(tg, 'healthy'))
+    await until(allIn(tg, 'healthy'), 'every target healthy')
     expect(await fetch(`${url}/x`).then(r => r.text())).toBe('own /x')
     const listed = await fetch(`${t.emu.url}/_emulator/listeners`).then(r => r.json()) as { timeScale: number, listeners: any[] }
     expect(listed.timeScale).toBe(t.emu.emulator.loadBalancers.scale)
@@ -217,7 +210,7 @@ describe('the emulator\'s own port', () => {
     const tg = await targetGroup([a.port])
     const lbArn = await loadBalancer()
     await listener(lbArn, forward(tg))
-    await until(allIn(tg, 'healthy'))
+    await until(allIn(tg, 'healthy'), 'every target healthy')
     const dns = members((await ok('DescribeLoadBalancers', { LoadBalancerArns: [lbArn] })).LoadBalancers)[0].DNSName
     const port = Number(new URL(t.emu.url).port)
     const get = (host: string, path: string) => new Promise<string>((resolve, reject) => {
@@ -245,9 +238,9 @@ describe('health checks', () => {
       State: 'initial', Reason: 'Elb.InitialHealthChecking', Description: 'Initial health checks in progress'
     })
     a.status = 204
-    await until(allIn(tg, 'healthy'))
+    await until(allIn(tg, 'healthy'), 'every target healthy')
     a.status = 500
-    await until(allIn(tg, 'unhealthy'))
+    await until(allIn(tg, 'unhealthy'), 'every target unhealthy')
     expect((await health(tg))[0]).toMatchObject({
       State: 'unhealthy', Reason: 'Target.ResponseCodeMismatch', Description: 'Health checks failed with these codes: [500]'
     })
@@ -261,7 +254,7 @@ describe('health checks', () => {
     closers.push(() => { server.closeAllConnections(); server.close() })
     const tg = await targetGroup([(server.address() as AddressInfo).port])
     await listener(await loadBalancer(), forward(tg))
-    await until(allIn(tg, 'unhealthy'))
+    await until(allIn(tg, 'unhealthy'), 'every target unhealthy')
     expect((await health(tg))[0]).toMatchObject({ State: 'unhealthy', Reason: 'Target.Timeout', Description: 'Request timed out' })
   })
 
@@ -269,7 +262,7 @@ describe('health checks', () => {
     const [a, b] = [await target('stay'), await target('leave')]
     const tg = await targetGroup([a.port, b.port])
     const { url } = await listener(await loadBalancer(), forward(tg))
-    await until(allIn(tg, 'healthy'))
+    await until(allIn(tg, 'healthy'), 'every target healthy')
     await ok('DeregisterTargets', { TargetGroupArn: tg, Targets: [{ Id: '127.0.0.1', Port: b.port }] })
     expect((await health(tg)).find(h => h.port === b.port)).toMatchObject({ State: 'draining', Reason: 'Target.DeregistrationInProgress' })
     const bodies = await Promise.all([1, 2, 3, 4].map(async () => (await (await fetch(url)).text()).split(' ')[0]))
@@ -313,7 +306,7 @@ describe('network load balancer', () => {
     })).Listeners)[0]
     const tcpPort = await t.emu.emulator.loadBalancers.waitFor(tcp.ListenerArn)
     const tlsPort = await t.emu.emulator.loadBalancers.waitFor(tlsListener.ListenerArn)
-    await until(allIn(tg, 'healthy'))
+    await until(allIn(tg, 'healthy'), 'every target healthy')
 
     const answers = [] as string[]
     for (let i = 0; i < 4; i++) answers.push(await exchange(net.connect(tcpPort!, '127.0.0.1'), 'ping'))

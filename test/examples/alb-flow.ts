@@ -122,7 +122,7 @@ export function albWebServiceFlow (t: UsedEmulator, mode: 'bridge' | 'awsvpc'): 
         const { events } = await describeService(t.ecs, CLUSTER, SERVICE)
         const texts = (events ?? []).map(e => e.message!)
         return texts.includes(`(service ${SERVICE}) has reached a steady state.`) && texts
-      }, 15_000, describe_)
+      }, 20_000, describe_)
       expect(messages.some(m => m.startsWith(`(service ${SERVICE}) has started `))).toBe(true)
       expect(messages.some(m => m.startsWith(`(service ${SERVICE}) registered `) &&
         m.includes(`targets in (target-group ${vars.TARGET_GROUP_ARN})`))).toBe(true)

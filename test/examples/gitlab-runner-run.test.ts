@@ -109,7 +109,7 @@ async function logged (taskArn: string, text: string): Promise<string[]> {
   await until(async () => {
     lines = await logLines(taskArn)
     return lines.some(l => l.includes(text))
-  }, () => `"${text}" in the log of ${taskArn}; have ${JSON.stringify(lines)}`, 15_000)
+  }, () => `"${text}" in the log of ${taskArn}; have ${JSON.stringify(lines)}`)
   return lines
 }
 

@@ -104,7 +104,7 @@ describe.skipIf(!hasDocker)(`RunTask on the local Docker engine${DOCKER_SKIP}`, 
     await until(async () => {
       body = await fetch(`http://127.0.0.1:${binding.hostPort}/`).then(r => r.text(), () => '')
       return body.includes('hello-from-ecs')
-    }, () => `an answer on ${binding.hostPort}`, 10_000)
+    }, () => `an answer on ${binding.hostPort}`)
     await t.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: task.taskArn! }))
     const stopped = await reaches(task.taskArn!, 'STOPPED')
     expect(stopped).toMatchObject({ desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' })
@@ -124,7 +124,7 @@ describe.skipIf(!hasDocker)(`RunTask on the local Docker engine${DOCKER_SKIP}`, 
     await until(async () => {
       body = await fetch(`http://127.0.0.1:${port}/`).then(r => r.text(), () => '')
       return body.includes('host-mode')
-    }, () => `an answer on ${port}`, 10_000)
+    }, () => `an answer on ${port}`)
     await t.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: task.taskArn! }))
     await reaches(task.taskArn!, 'STOPPED')
   })
@@ -155,11 +155,11 @@ describe.skipIf(!hasDocker)(`RunTask on the local Docker engine${DOCKER_SKIP}`, 
     await until(async () => {
       body = await fetch(`http://${eni.privateIPv4Address}:8080/`).then(r => r.text(), () => '')
       return body.includes('awsvpc')
-    }, () => `an answer on ${eni.privateIPv4Address}:8080`, 10_000)
+    }, () => `an answer on ${eni.privateIPv4Address}:8080`)
     await t.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: arn }))
     await reaches(arn, 'STOPPED')
     await until(async () => items((await ec2Ok(t.emu.url, 'DescribeNetworkInterfaces', filters(['network-interface-id', [eni.networkInterfaceId]]))).networkInterfaceSet).length === 0,
-      'the ENI to be deleted', 10_000)
+      'the ENI to be deleted')
   }, 40_000)
 
   it('runs a task with networkMode none: no network but loopback', async () => {

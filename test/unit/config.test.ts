@@ -152,7 +152,7 @@ describe('the instance host, in the emulator', () => {
 
     const state = async () => members((await ok('DescribeTargetHealth', { TargetGroupArn: tg }))
       .TargetHealthDescriptions)[0]?.TargetHealth?.State as string | undefined
-    const end = Date.now() + 5000
+    const end = Date.now() + 20_000
     while (await state() !== 'healthy' && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 25))
     expect(await state()).toBe('healthy')
     const res = await fetch(`http://127.0.0.1:${hostPort}/hello`)
