@@ -35,9 +35,9 @@ export interface Config {
   /** The control plane as the agents `up` starts call it, when not where it listens. */
   readonly agentEndpoint?: string
   /**
-   * Multiplies AWS's delays: health check intervals and timeouts, the deregistration delay,
-   * the health check grace period, the scheduler's back-off and retries (0.05: a 300 s
-   * deregistration delay lasts 15 s). 1 is AWS's own timing.
+   * Multiplies AWS's delays: health check intervals and timeouts (a probe gets 1 s at least),
+   * the deregistration delay, the health check grace period, the scheduler's back-off and
+   * retries (0.05: a 300 s deregistration delay lasts 15 s). 1 is AWS's own timing.
    */
   readonly timeScale: number
   /**

@@ -9,7 +9,8 @@ import { until } from '../support/until.js'
 import { ec2Ok, filters, items } from '../ec2/client.js'
 import { elbOk, members } from './client.js'
 import { ELB_ERROR_BODIES } from '../../src/elbv2/rules.js'
-import { matches } from '../../src/elbv2/dataplane/health.js'
+import { matches, probeTimeout } from '../../src/elbv2/dataplane/health.js'
+import type { TargetGroup } from '../../src/elbv2/types.js'
 
 const traceIdPattern = /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/
 
@@ -249,13 +250,26 @@ describe('health checks', () => {
   })
 
   it('reports Target.Timeout for a health check that takes longer than the timeout', async () => {
-    const server = http.createServer((req, res) => { setTimeout(() => res.end('late'), 400) })
+    // 2 s at the scale of 0.05 would be 100 ms; a probe is given at least a second.
+    const server = http.createServer((req, res) => { setTimeout(() => res.end('late'), 1_500) })
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
     closers.push(() => { server.closeAllConnections(); server.close() })
     const tg = await targetGroup([(server.address() as AddressInfo).port])
     await listener(await loadBalancer(), forward(tg))
     await until(allIn(tg, 'unhealthy'), 'every target unhealthy')
     expect((await health(tg))[0]).toMatchObject({ State: 'unhealthy', Reason: 'Target.Timeout', Description: 'Request timed out' })
+  })
+
+  it('counts healthy a target that answers its health check in 300 ms, more than its timeout times the scale', async () => {
+    const server = http.createServer((req, res) => { setTimeout(() => res.end('slow'), 300) })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    closers.push(() => { server.closeAllConnections(); server.close() })
+    const tg = await targetGroup([(server.address() as AddressInfo).port])
+    await listener(await loadBalancer(), forward(tg))
+    await until(allIn(tg, 'healthy'), 'every target healthy')
+    // A few more probes (an interval is 250 ms here), none of them timed out.
+    await new Promise(resolve => setTimeout(resolve, 1_500))
+    expect((await health(tg))[0]).toMatchObject({ State: 'healthy' })
   })
 
   it('drains a deregistered target: no new requests go to it', async () => {
@@ -267,6 +281,14 @@ describe('health checks', () => {
     expect((await health(tg)).find(h => h.port === b.port)).toMatchObject({ State: 'draining', Reason: 'Target.DeregistrationInProgress' })
     const bodies = await Promise.all([1, 2, 3, 4].map(async () => (await (await fetch(url)).text()).split(' ')[0]))
     expect(bodies).toEqual(['stay', 'stay', 'stay', 'stay'])
+  })
+})
+
+describe('probe timeout', () => {
+  it('is the group\'s timeout times the scale, but no less than a second', () => {
+    const tg = (HealthCheckTimeoutSeconds?: number) => ({ HealthCheckTimeoutSeconds }) as TargetGroup
+    expect([probeTimeout(tg(5), 1), probeTimeout(tg(), 1), probeTimeout(tg(10), 0.5), probeTimeout(tg(5), 0.02), probeTimeout(tg(2), 0.05)])
+      .toEqual([5_000, 5_000, 5_000, 1_000, 1_000])
   })
 })
 

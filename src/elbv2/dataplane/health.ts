@@ -106,6 +106,17 @@ export class HealthChecker {
   }
 }
 
+/**
+ * How long a probe may take, in ms. The time scale shortens AWS's waits, but a timeout bounds
+ * a real round trip, which a busy machine does not make shorter: scaled, it stays at least a
+ * second (or the timeout itself, were that less), so that a target healthy on AWS is not
+ * failed here for answering in 100 ms.
+ */
+export function probeTimeout (tg: TargetGroup, scale: number): number {
+  const timeout = (tg.HealthCheckTimeoutSeconds ?? 5) * 1000
+  return Math.max(timeout * scale, Math.min(timeout, 1000))
+}
+
 /** One health check request; resolves with ALB's reason when it fails. */
 export function probe (tg: TargetGroup, target: TargetDescription, scale: number,
   dialer: TargetDialer): Promise<Probe> {
@@ -113,7 +124,7 @@ export function probe (tg: TargetGroup, target: TargetDescription, scale: number
   const port = tg.HealthCheckPort === undefined || tg.HealthCheckPort === 'traffic-port'
     ? trafficPort
     : Number(tg.HealthCheckPort)
-  const timeout = (tg.HealthCheckTimeoutSeconds ?? 5) * 1000 * scale
+  const timeout = probeTimeout(tg, scale)
   if (tg.HealthCheckProtocol === 'TCP') return connects(host, port, timeout)
   return new Promise(resolve => {
     const req = http.request({
