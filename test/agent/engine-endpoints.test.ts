@@ -17,25 +17,18 @@ const metadataGet = (path: string): string[] => ['sh', '-c',
 
 /** The JSON body of an HTTP/1.0 answer in a container's output, once it is there. */
 async function bodyIn (id: string): Promise<unknown> {
-  for (let i = 0; i < 100; i++) {
+  return await until(async () => {
     const out = await outputOf(id)
     const at = out.indexOf('\r\n\r\n')
-    if (at >= 0 && out.trim().endsWith('}')) return JSON.parse(out.slice(at + 4))
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-  throw new Error(`no answer in the output of ${id}: ${await outputOf(id)}`)
+    return at >= 0 && out.trim().endsWith('}') && JSON.parse(out.slice(at + 4)) as unknown
+  }, async () => `an answer in the output of ${id}: ${await outputOf(id)}`)
 }
 
 /** The container's Docker id, from the first report that has one. */
 async function runtimeIdOf (h: Harness, taskArn: string, name: string): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    for (const r of h.reports) {
-      const id = r.taskArn === taskArn ? r.containers.find(c => c.containerName === name)?.runtimeId : undefined
-      if (id !== undefined) return id
-    }
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
-  throw new Error(`${name} never got a runtime id`)
+  return await until(() => h.reports.filter(r => r.taskArn === taskArn)
+    .map(r => r.containers.find(c => c.containerName === name)?.runtimeId).find(id => id !== undefined),
+  `a runtime id for ${name}`)
 }
 
 const NODE_SCRIPT = `

@@ -11,6 +11,7 @@ import { DOCKER_SKIP, dockerode, ensureImages, freePort, hasDocker } from '../su
 import {
   acsTask, container, containersOf, getJson, outputOf, reported, startHarness, taskIdOf, type Harness
 } from './engine-harness.js'
+import { until } from '../support/until.js'
 
 const HTTPD = ['sh', '-c', 'mkdir -p /www && echo hello-from-task > /www/index.html && exec httpd -f -p 8080 -h /www']
 
@@ -40,8 +41,9 @@ describe.skipIf(!hasDocker)(`task engine lifecycle ${DOCKER_SKIP}`, () => {
     const binding = web.networkBindings![0]
     expect(binding).toMatchObject({ bindIP: '0.0.0.0', containerPort: 8080, protocol: 'tcp' })
     expect(binding.hostPort).toBeGreaterThan(0)
-    const res = await fetch(`http://127.0.0.1:${binding.hostPort}/`)
-    expect(await res.text()).toBe('hello-from-task\n')
+    // RUNNING says the container started, not that httpd listens yet.
+    const text = await until(() => fetch(`http://127.0.0.1:${binding.hostPort}/`).then(r => r.text(), () => undefined), 'httpd')
+    expect(text).toBe('hello-from-task\n')
 
     const info = await dockerode().getContainer(web.runtimeId!).inspect()
     expect(info.Name).toMatch(/^\/ecs-engine-test-1-web-[0-9a-f]{20}$/)
@@ -82,13 +84,7 @@ describe.skipIf(!hasDocker)(`task engine lifecycle ${DOCKER_SKIP}`, () => {
 
     const running = await reported(h, task, 'RUNNING')
     expect(running.containers[0].networkBindings).toEqual([{ bindIP: '0.0.0.0', containerPort: port, hostPort: port, protocol: 'tcp' }])
-    let text = ''
-    for (let i = 0; i < 20 && text === ''; i++) {
-      text = await fetch(`http://127.0.0.1:${port}/`).then(async r => await r.text(), async () => {
-        await new Promise(resolve => setTimeout(resolve, 100))
-        return ''
-      })
-    }
+    const text = await until(() => fetch(`http://127.0.0.1:${port}/`).then(r => r.text(), () => undefined), 'httpd')
     expect(text).toBe('host-mode\n')
     const info = await dockerode().getContainer(running.containers[0].runtimeId!).inspect()
     expect(info.HostConfig.NetworkMode).toBe('host')
@@ -100,7 +96,8 @@ describe.skipIf(!hasDocker)(`task engine lifecycle ${DOCKER_SKIP}`, () => {
   it('stops the task with the exit code when an essential container exits', async () => {
     const task = acsTask({
       containers: [
-        container('main', { command: ['sh', '-c', 'sleep 1; exit 3'] }),
+        // main runs long enough for the sidecar to start after it.
+        container('main', { command: ['sh', '-c', 'sleep 3; exit 3'] }),
         container('sidecar', { essential: false, command: ['sleep', '300'], stopTimeout: 2 })
       ]
     })
@@ -275,12 +272,16 @@ describe.skipIf(!hasDocker)(`task engine lifecycle ${DOCKER_SKIP}`, () => {
 
     const adopted = await h.restart({ taskCleanupWaitMs: 0 })
     expect(adopted).toContain(task.arn)
-    for (let i = 0; i < 50 && (await containersOf(task)).length > 0; i++) {
-      await new Promise(resolve => setTimeout(resolve, 100))
-    }
-    expect(await containersOf(task)).toEqual([])
-    const volumes = await dockerode().listVolumes({ filters: { label: [`com.amazonaws.ecs.task-arn=${task.arn}`] } })
-    expect(volumes.Volumes ?? []).toEqual([])
-    expect(h.engine.tasks().map(t => t.taskArn)).not.toContain(task.arn)
+    // The containers go first, then the volumes, then the task: wait for all three.
+    const left = async () => ({
+      containers: (await containersOf(task)).map(c => c.Id),
+      volumes: ((await dockerode().listVolumes({ filters: { label: [`com.amazonaws.ecs.task-arn=${task.arn}`] } })).Volumes ?? []).map(v => v.Name),
+      known: h.engine.tasks().some(t => t.taskArn === task.arn)
+    })
+    const gone = { containers: [], volumes: [], known: false }
+    let last = await left()
+    await until(async () => { last = await left(); return JSON.stringify(last) === JSON.stringify(gone) },
+      () => `the task cleaned up: ${JSON.stringify(last)}`)
+    expect(last).toEqual(gone)
   })
 })

@@ -86,7 +86,7 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${SKIP}`, () =>
     await page.locator('tr[data-arn$=":cluster/web"]').waitFor()
     const started = Date.now()
     await t.ecs.send(new CreateClusterCommand({ clusterName: 'arrives-live' }))
-    await page.locator('tr[data-arn$=":cluster/arrives-live"]').waitFor({ timeout: 5_000 })
+    await page.locator('tr[data-arn$=":cluster/arrives-live"]').waitFor({ timeout: 20_000 })
     console.log(`dashboard: a new cluster showed ${Date.now() - started} ms after CreateCluster answered`)
     expect(await page.locator('[data-count="clusters"]').textContent()).toBe('2')
   })
@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)(`the dashboard in headless Chromium${SKIP}`, () =>
     expect(await card.locator('h3').textContent()).toMatch(/^ui-web ACTIVE/)
     expect(await card.locator('td', { hasText: 'PRIMARY' }).count()).toBe(1)
     // With no container instance, the scheduler's first pass says it cannot place the task.
-    await card.locator('.events td', { hasText: 'was unable to place a task' }).first().waitFor({ timeout: 10_000 })
+    await card.locator('.events td', { hasText: 'was unable to place a task' }).first().waitFor({ timeout: 20_000 })
 
     await page.goto(`${t.emu.url}/_emulator/ui#targetGroups`)
     const group = page.locator(`#view-targetGroups .card[data-arn="${tg.TargetGroupArn}"]`)
@@ -179,7 +179,7 @@ describe.skipIf(!hasChromium || !hasDocker)(DENIED_TASK, () => {
     const taskArn = tasks![0].taskArn!
 
     const row = page.locator(`#task-list .row[data-arn="${taskArn}"]`)
-    await row.waitFor({ timeout: 5_000 })
+    await row.waitFor({ timeout: 20_000 })
     await page.locator(`#task-list .row[data-arn="${taskArn}"][data-status="STOPPED"]`).waitFor({ timeout: 30_000 })
     await row.locator('a.explain').click()
 
@@ -196,7 +196,10 @@ describe.skipIf(!hasChromium || !hasDocker)(DENIED_TASK, () => {
     expect(await instance.locator('td').nth(4).textContent()).toBe('connected')
     await page.goto(`${t.emu.url}/_emulator/ui#roles`)
     const card = page.locator(`#view-roles .card[data-arn="${Role!.Arn!}"]`)
-    await expect(card.locator('tr.denied', { hasText: 'logs:CreateLogStream' }).count()).resolves.toBe(1)
+    // The view renders on hashchange: wait for the row before counting.
+    const denied = card.locator('tr.denied', { hasText: 'logs:CreateLogStream' })
+    await denied.first().waitFor({ timeout: 20_000 })
+    expect(await denied.count()).toBe(1)
   }, 60_000)
 })
 
