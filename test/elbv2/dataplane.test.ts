@@ -249,23 +249,25 @@ describe('health checks', () => {
     expect([r.status, await r.text()]).toEqual([200, 'h /still'])
   })
 
-  it('reports Target.Timeout for a health check that takes longer than the timeout', async () => {
-    // 2 s at the scale of 0.05 would be 100 ms; a probe is given at least a second.
-    const server = http.createServer((req, res) => { setTimeout(() => res.end('late'), 1_500) })
+  /** A target group, in use by a listener, whose one target answers every request after `ms`. */
+  async function behindSlowTarget (ms: number): Promise<string> {
+    const server = http.createServer((req, res) => { setTimeout(() => res.end('slow'), ms) })
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
     closers.push(() => { server.closeAllConnections(); server.close() })
     const tg = await targetGroup([(server.address() as AddressInfo).port])
     await listener(await loadBalancer(), forward(tg))
+    return tg
+  }
+
+  it('reports Target.Timeout for a health check that takes longer than the timeout', async () => {
+    // 2 s at the scale of 0.05 would be 100 ms; a probe is given at least a second.
+    const tg = await behindSlowTarget(1_500)
     await until(allIn(tg, 'unhealthy'), 'every target unhealthy')
     expect((await health(tg))[0]).toMatchObject({ State: 'unhealthy', Reason: 'Target.Timeout', Description: 'Request timed out' })
   })
 
   it('counts healthy a target that answers its health check in 300 ms, more than its timeout times the scale', async () => {
-    const server = http.createServer((req, res) => { setTimeout(() => res.end('slow'), 300) })
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-    closers.push(() => { server.closeAllConnections(); server.close() })
-    const tg = await targetGroup([(server.address() as AddressInfo).port])
-    await listener(await loadBalancer(), forward(tg))
+    const tg = await behindSlowTarget(300)
     await until(allIn(tg, 'healthy'), 'every target healthy')
     // A few more probes (an interval is 250 ms here), none of them timed out.
     await new Promise(resolve => setTimeout(resolve, 1_500))
