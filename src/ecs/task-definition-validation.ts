@@ -10,6 +10,7 @@
  *   4. container name, image   10. parameters Fargate does not support
  *   5. task cpu/memory, then   11. features that need executionRoleArn: secrets, private
  *      the Fargate size table       registry credentials, awslogs and ECR images on Fargate
+ *                              12. restart policies: the period and the ignored exit codes
  *
  * Every problem is a ClientException. Whether the roles exist is not checked here: ECS looks
  * them up when a task starts. (The operation checks iam:PassRole on them once these rules
@@ -67,7 +68,13 @@ export const MESSAGES = {
   secretsNeedRole: "When you are specifying container secrets, you must also specify a value for 'executionRoleArn'.",
   privateRegistryNeedsRole: 'Private repository authentication requires that the task definition specify a value for executionRoleArn.',
   awslogsNeedsRole: 'Fargate requires task definition to have execution role ARN to support log driver awslogs.',
-  ecrNeedsRole: 'Fargate requires task definition to have execution role ARN to support ECR images.'
+  ecrNeedsRole: 'Fargate requires task definition to have execution role ARN to support ECR images.',
+  // (unconfirmed) wording, by analogy with the containerPort text; the ranges are documented
+  // (ContainerRestartPolicy: 60 to 1800 seconds, at most 50 exit codes)
+  restartAttemptPeriod: (name: string) =>
+    `Invalid 'restartPolicy.restartAttemptPeriod' setting for container '${name}'. The value must be between 60 and 1800 seconds.`,
+  ignoredExitCodes: (name: string) =>
+    `Invalid 'restartPolicy.ignoredExitCodes' setting for container '${name}'. You can specify a maximum of 50 exit codes.`
 } as const
 
 type Rule = (r: RegisterTaskDefinitionRequest) => string | undefined
@@ -274,11 +281,26 @@ function executionRole (r: RegisterTaskDefinitionRequest): string | undefined {
   return undefined
 }
 
+// --- 12. restart policies ----------------------------------------------------------------
+
+export const RESTART_ATTEMPT_PERIOD = { min: 60, max: 1800 } as const
+
+function restartPolicies (r: RegisterTaskDefinitionRequest): string | undefined {
+  for (const c of r.containerDefinitions) {
+    const period = c.restartPolicy?.restartAttemptPeriod
+    if (period !== undefined && (period < RESTART_ATTEMPT_PERIOD.min || period > RESTART_ATTEMPT_PERIOD.max)) {
+      return MESSAGES.restartAttemptPeriod(c.name!)
+    }
+    if ((c.restartPolicy?.ignoredExitCodes?.length ?? 0) > 50) return MESSAGES.ignoredExitCodes(c.name!)
+  }
+  return undefined
+}
+
 const nonEmpty = (list: readonly unknown[] | undefined): boolean =>
   list !== undefined && list.length > 0
 
 const RULES: Rule[] = [
   r => checkFamily(r.family), roles, containerList, containerIdentities, taskSize, fargateSize,
   fargateNetwork, portMappings, containerMemory, volumes, mountPoints, fargateParameters,
-  executionRole
+  executionRole, restartPolicies
 ]

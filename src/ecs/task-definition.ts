@@ -67,6 +67,7 @@ export interface ContainerDefinition {
   systemControls?: unknown[]
   resourceRequirements?: { type: string, value: string }[]
   firelensConfiguration?: { type: string, options?: Record<string, string> }
+  restartPolicy?: { enabled?: boolean, ignoredExitCodes?: number[], restartAttemptPeriod?: number }
   [member: string]: unknown
 }
 

@@ -131,7 +131,14 @@ describe('validateTaskDefinition', () => {
     ['refuses an ECR image on Fargate without an execution role', { ...base, ...container({ image: ECR_IMAGE }) }, MESSAGES.ecrNeedsRole],
     ['accepts an ECR image on Fargate with an execution role', { ...base, executionRoleArn: EXEC_ROLE, ...container({ image: ECR_IMAGE }) }, undefined],
     ['reports only the first problem', { ...base, family: '', containerDefinitions: [] }, MESSAGES.familyBlank],
-    ['reports the role before the Fargate size', { ...base, taskRoleArn: 'arn:aws:iam::x:role/r', cpu: '1' }, MESSAGES.roleInvalid]
+    ['reports the role before the Fargate size', { ...base, taskRoleArn: 'arn:aws:iam::x:role/r', cpu: '1' }, MESSAGES.roleInvalid],
+    ['accepts restart periods of 60 and 1800 seconds', { ...base, containerDefinitions: [
+      { name: 'a', image: 'x', restartPolicy: { enabled: true, restartAttemptPeriod: 60 } },
+      { name: 'b', image: 'x', restartPolicy: { enabled: true, restartAttemptPeriod: 1800, ignoredExitCodes: many(50).map((_, i) => i) } }
+    ] }, undefined],
+    ['refuses a restart period under 60 seconds', { ...base, ...container({ restartPolicy: { enabled: true, restartAttemptPeriod: 59 } }) }, MESSAGES.restartAttemptPeriod('web')],
+    ['refuses a restart period over 1800 seconds', { ...base, ...container({ restartPolicy: { enabled: false, restartAttemptPeriod: 1801 } }) }, MESSAGES.restartAttemptPeriod('web')],
+    ['refuses 51 ignored exit codes', { ...base, ...container({ restartPolicy: { enabled: true, ignoredExitCodes: many(51).map((_, i) => i) } }) }, MESSAGES.ignoredExitCodes('web')]
   ]
 
   it.each(rows)('%s', (_name, request, expected) => {
@@ -319,6 +326,12 @@ describe('RegisterTaskDefinition', () => {
       name: 'ClientException',
       message: 'No Fargate configuration exists for given values: 1 CPU, 2000 memory. See the Amazon ECS documentation for the valid values.'
     })
+  })
+
+  it('fails with ClientException for a restart period ECS does not allow', async () => {
+    await refusal(fargate('restarts', {
+      containerDefinitions: [{ name: 'web', image: 'nginx', restartPolicy: { enabled: true, restartAttemptPeriod: 10 } }]
+    })).toMatchObject({ name: 'ClientException', message: MESSAGES.restartAttemptPeriod('web') })
   })
 
   it('fails with ClientException for Fargate in bridge mode', async () => {
