@@ -21,6 +21,8 @@ import {
   actionOf, assertTagMovable, blobRange, challenge, isDigest, isTag, parseManifest, rangeStart, registryErrors,
   route, uploadRange, RegistryError, NOT_AUTHORIZED, type Route
 } from '../../src/ecr/registry.js'
+import { applyDeletes, planDeletes } from '../../src/ecr/delete-images.js'
+import { pushedImages } from '../../src/ecr/pushed-images.js'
 import {
   BlobFiles, RegistryStore, type RegistryTokenRecord, type RepositoryKey, type UploadRecord
 } from '../../store/ecr-registry.js'
@@ -174,7 +176,8 @@ export class RegistryServer {
       case 'tags': return json(call, 200, { name: r.name, tags: this.store.tags(key) })
       case 'manifest': return method === 'PUT'
         ? await this.#putManifest(call, repository, key, r.reference)
-        : this.#getManifest(call, key, r.reference)
+        : method === 'DELETE' ? this.#deleteManifest(call, key, r.reference)
+          : this.#getManifest(call, key, r.reference)
       case 'blob': return this.#getBlob(call, key, r.digest)
       case 'uploads': return await this.#startUpload(call, key)
       case 'upload': return await this.#upload(call, key, r)
@@ -223,6 +226,24 @@ export class RegistryServer {
       ETag: `"${manifest.digest}"`
     })
     call.res.end(call.req.method === 'HEAD' ? undefined : manifest.bytes)
+  }
+
+  /**
+   * DELETE of a manifest, which ECR has served since 2021 (containers-roadmap #1229) as
+   * BatchDeleteImage of one id: a digest removes the image with its tags, a tag only the tag
+   * (and the image with its last one). 202 with no body, as the distribution spec answers.
+   */
+  #deleteManifest (call: Call, key: RepositoryKey, reference: string): void {
+    const imageId = isDigest(reference) ? { imageDigest: reference } : { imageTag: reference }
+    const planned = planDeletes(pushedImages(this.store, key), [imageId])
+    const refused = planned.failures[0]
+    if (refused !== undefined) {
+      throw refused.failureCode === 'ImageNotFound' ? registryErrors.manifestUnknown()
+        : registryErrors.deleteRefused(refused.failureReason)
+    }
+    this.emulator.db.transaction(() => { applyDeletes(this.store, key, planned.deletions) })()
+    call.res.writeHead(202, { 'Content-Length': 0 })
+    call.res.end()
   }
 
   async #putManifest (call: Call, repository: RepositoryRecord, key: RepositoryKey,

@@ -31,6 +31,9 @@ export const registryErrors = {
   rangeInvalid: () => new RegistryError(416, 'BLOB_UPLOAD_INVALID', 'blob upload invalid: the range does not continue the upload'),
   unsupported: () => new RegistryError(405, 'UNSUPPORTED', 'The operation is unsupported.'),
   notFound: () => new RegistryError(404, 'NOT_FOUND', 'not found'),
+  // (unconfirmed) the code and status of a manifest DELETE that BatchDeleteImage would refuse
+  // for the same id: its failureReason as the message.
+  deleteRefused: (reason: string) => new RegistryError(400, 'DENIED', reason),
   // ECR's newer wording (2025); 2020-2023 it ended "because the repository is immutable.".
   // (unconfirmed) the status.
   tagImmutable: (tag: string, name: string) => new RegistryError(400, 'TAG_INVALID', `The image tag '${tag}' already exists in the '${name}' repository and cannot be overwritten because the tag is immutable.`),
@@ -76,7 +79,8 @@ export function route (pathname: string): Route | undefined {
 export function actionOf (r: Route, method: string): string | undefined {
   const read = method === 'GET' || method === 'HEAD'
   switch (r.kind) {
-    case 'manifest': return read ? 'ecr:BatchGetImage' : method === 'PUT' ? 'ecr:PutImage' : undefined
+    case 'manifest': return read ? 'ecr:BatchGetImage' : method === 'PUT' ? 'ecr:PutImage'
+      : method === 'DELETE' ? 'ecr:BatchDeleteImage' : undefined
     case 'blob': return method === 'GET' ? 'ecr:GetDownloadUrlForLayer'
       : method === 'HEAD' ? 'ecr:BatchCheckLayerAvailability' : undefined
     case 'uploads': return method === 'POST' ? 'ecr:InitiateLayerUpload' : undefined

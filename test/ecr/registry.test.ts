@@ -178,6 +178,30 @@ describe('the ECR registry', () => {
     expect((await call(`/v2/mounted/blobs/${sha(bytes)}`, { method: 'HEAD' })).status).toBe(200)
   })
 
+  it('deletes a manifest by tag (the tag, then the image with its last tag) and by digest, as ecr:BatchDeleteImage', async () => {
+    await t.ecr.send(new CreateRepositoryCommand({ repositoryName: 'pruned' }))
+    const call = registry(await passwordOf(t.ecr))
+    const { manifest, digest } = await image(call, 'pruned')
+    for (const tag of ['v1', 'latest']) expect((await putManifest(call, 'pruned', tag, manifest)).status).toBe(201)
+
+    const untagged = await call('/v2/pruned/manifests/latest', { method: 'DELETE' })
+    expect([untagged.status, await untagged.text()]).toEqual([202, ''])
+    expect(await (await call('/v2/pruned/tags/list')).json()).toEqual({ name: 'pruned', tags: ['v1'] })
+    expect((await call(`/v2/pruned/manifests/${digest}`)).status).toBe(200)
+
+    expect((await call(`/v2/pruned/manifests/${digest}`, { method: 'DELETE' })).status).toBe(202)
+    expect((await call('/v2/pruned/manifests/v1')).status).toBe(404)
+    const { imageDetails } = await t.ecr.send(new DescribeImagesCommand({ repositoryName: 'pruned' }))
+    expect(imageDetails).toEqual([])
+    const again = await call(`/v2/pruned/manifests/${digest}`, { method: 'DELETE' })
+    expect([again.status, await codeOf(again)]).toEqual([404, 'MANIFEST_UNKNOWN'])
+
+    const creds = await userWithKey(t.iam, 'reg-no-delete', allowPolicy(['ecr:GetAuthorizationToken', 'ecr:PutImage']))
+    const refused = await registry(await passwordOf(t.emu.clients(creds).ecr))(`/v2/pruned/manifests/${digest}`, { method: 'DELETE' })
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toEqual({ errors: [{ code: 'DENIED', message: `User: ${user('reg-no-delete')} is not authorized to perform: ecr:BatchDeleteImage on resource: ${arn('pruned')} because no identity-based policy allows the ecr:BatchDeleteImage action` }] })
+  })
+
   it('refuses to move an immutable tag', async () => {
     await t.ecr.send(new CreateRepositoryCommand({ repositoryName: 'fixed', imageTagMutability: 'IMMUTABLE' }))
     const call = registry(await passwordOf(t.ecr))
