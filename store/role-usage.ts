@@ -5,6 +5,7 @@
  * request; AWS itself reports the figure hours late.
  */
 import type { Db, Schema } from './db.js'
+import { isoSeconds } from '../src/time.js'
 
 export const roleUsageSchema: Schema = {
   name: 'iam-role-last-used',
@@ -38,7 +39,7 @@ export class RoleUsage {
     const last = this.#written.get(roleId)
     if (last !== undefined && last.region === region && now.getTime() - last.at < WRITE_EVERY_MS) return
     this.#written.set(roleId, { at: now.getTime(), region })
-    this.#put.run(roleId, now.toISOString().replace(/\.\d{3}Z$/, 'Z'), region)
+    this.#put.run(roleId, isoSeconds(now), region)
   }
 
   lastUsed (roleId: string): RoleLastUsed | undefined {

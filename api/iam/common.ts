@@ -11,6 +11,7 @@ import { checkPolicyDocument, type DocumentKind } from '../../src/iam/documents.
 import { iamArn, type EntityType } from '../../src/iam/entities.js'
 import type { IamStore, StoredRole } from '../../store/iam.js'
 import type { RoleLastUsed } from '../../store/role-usage.js'
+import { isoSeconds } from '../../src/time.js'
 
 // ---------------------------------------------------------------- errors
 
@@ -38,8 +39,7 @@ export const protectedRole = (name: string): AwsError => new AwsError('Unmodifia
 export const store = (ctx: OperationContext): IamStore => ctx.emulator.iam
 
 /** Second-precision ISO time, as IAM writes its dates. */
-export const isoNow = (ctx: OperationContext): string =>
-  ctx.now.toISOString().replace(/\.\d{3}Z$/, 'Z')
+export const isoNow = (ctx: OperationContext): string => isoSeconds(ctx.now)
 
 /** Policy documents travel URL-encoded in IAM's XML (RFC 3986); the CLI and boto3 decode them. */
 export const encodeDocument = (text: string): string => encodeURIComponent(text)

@@ -7,6 +7,7 @@
  * agent merges into the container it creates. Pure functions: the hub looks up what they need.
  */
 import { parseArn } from '../ecs/arns.js'
+import { isoSeconds } from '../time.js'
 import type {
   ContainerDefinition, KeyValuePair, PortMapping, Secret, TaskDefinition, Volume
 } from '../ecs/task-definition.js'
@@ -386,7 +387,7 @@ export function roleCredentials (role: TaskRoleSession | undefined,
     accessKeyId: role.accessKeyId,
     secretAccessKey: secret.secretAccessKey,
     sessionToken: secret.sessionToken,
-    expiration: isoSeconds(role.expiration)
+    expiration: isoSeconds(new Date(role.expiration * 1000))
   }
 }
 
@@ -395,9 +396,6 @@ export const taskCredentials = (task: TaskRecord, sessions: SecretLookup): TaskC
   execution: roleCredentials(task.roles.execution, sessions)
 })
 
-/** Epoch seconds → `2024-01-01T18:00:00Z`, the form ECS sends. */
-export const isoSeconds = (epochSeconds: number): string =>
-  new Date(Math.floor(epochSeconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 // --- helpers ----------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import type { Emulator } from '../emulator.js'
 import { iamArn } from '../iam/entities.js'
 import * as ids from '../iam/ids.js'
 import type { PolicyDocument } from '../iam/policy.js'
+import { isoSeconds } from '../time.js'
 
 export const INSTANCE_ROLE = 'ecs-emulator-instance-role'
 export const INSTANCE_PROFILE = 'ecs-emulator-instance-profile'
@@ -59,7 +60,7 @@ export function ensureBuiltins (emulator: Emulator): void {
   const account = emulator.config.accountId
   const store = emulator.ec2.store
   if (store.hasBuiltins(account)) return
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
+  const now = isoSeconds(new Date())
   const iam = emulator.iam
 
   iam.transaction(() => {

@@ -141,4 +141,3 @@ export function imdsJson (value: Record<string, unknown>): string {
 }
 
 /** EC2's timestamps in IMDS: seconds, no fraction. */
-export const imdsTime = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z')

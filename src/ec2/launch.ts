@@ -11,8 +11,9 @@ import { deregister } from '../ecs/container-instance.js'
 import { STOP_REASONS, stopInstanceTasks } from '../ecs/task-state.js'
 import type { TaskRecord } from '../ecs/task.js'
 import { ecsOptimizedAmi } from '../ssm/parameter.js'
+import { isoSeconds } from '../time.js'
 import {
-  clusterFromUserData, defaultInstanceType, hostAddress, hostArchitecture, imdsTime,
+  clusterFromUserData, defaultInstanceType, hostAddress, hostArchitecture,
   type InstanceRecord, type MetadataOptions
 } from './instance.js'
 import {
@@ -57,7 +58,7 @@ export function launchInstance (emulator: Emulator, scope: Scope, spec: LaunchSp
     architecture,
     state: 'running',
     stateTransitionReason: '',
-    launchTime: imdsTime(now),
+    launchTime: isoSeconds(now),
     availabilityZone: spec.subnet.availabilityZone,
     availabilityZoneId: zone(scope.region, spec.subnet.availabilityZone)?.zoneId ??
       spec.subnet.availabilityZoneId,
@@ -114,7 +115,7 @@ function primaryInterface (scope: Scope, spec: LaunchSpec, instanceId: string, i
       instanceOwnerId: scope.account,
       deviceIndex: 0,
       status: 'attached',
-      attachTime: imdsTime(now),
+      attachTime: isoSeconds(now),
       deleteOnTermination: true
     },
     sourceDestCheck: true,
@@ -135,7 +136,7 @@ export function terminateInstance (emulator: Emulator, instance: InstanceRecord,
   const done: InstanceRecord = {
     ...instance,
     state: 'terminated',
-    terminatedAt: imdsTime(now),
+    terminatedAt: isoSeconds(now),
     stateTransitionReason: `User initiated (${gmt(now)} GMT)`
   }
 

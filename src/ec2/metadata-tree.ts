@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto'
 import { cidrText, parseCidr, type SubnetRecord, type VpcRecord } from './network.js'
-import { identityDocument, imdsJson, imdsTime, type InstanceRecord } from './instance.js'
+import { identityDocument, imdsJson, type InstanceRecord } from './instance.js'
+import { isoSeconds } from '../time.js'
 import type { RoleCredentials } from './instance-credentials.js'
 
 /** A leaf is text; a function is computed when its path is read (undefined: not there). */
@@ -109,7 +110,7 @@ function iam (s: TreeSources): MetadataDirectory {
     if (c.kind === 'denied') return imdsJson(unauthorized(c.roleName, c.at))
     return imdsJson({
       Code: 'Success',
-      LastUpdated: imdsTime(c.kind === 'ok' ? c.issued : c.at),
+      LastUpdated: isoSeconds(c.kind === 'ok' ? c.issued : c.at),
       InstanceProfileArn: profile.arn,
       InstanceProfileId: profile.id
     })
@@ -121,12 +122,12 @@ function iam (s: TreeSources): MetadataDirectory {
     return {
       [c.roleName]: imdsJson({
         Code: 'Success',
-        LastUpdated: imdsTime(c.issued),
+        LastUpdated: isoSeconds(c.issued),
         Type: 'AWS-HMAC',
         AccessKeyId: c.session.accessKeyId,
         SecretAccessKey: c.session.secretAccessKey,
         Token: c.session.sessionToken,
-        Expiration: imdsTime(new Date(c.session.expiration * 1000))
+        Expiration: isoSeconds(new Date(c.session.expiration * 1000))
       })
     }
   }
@@ -137,7 +138,7 @@ function unauthorized (roleName: string, at: Date): Record<string, unknown> {
   return {
     Code: 'AssumeRoleUnauthorizedAccess',
     Message: `EC2 cannot assume the role ${roleName}.  Please see documentation at http://docs.amazonwebservices.com/IAM/latest/UserGuide/RolesTroubleshooting.html.`,
-    LastUpdated: imdsTime(at)
+    LastUpdated: isoSeconds(at)
   }
 }
 

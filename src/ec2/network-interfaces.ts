@@ -7,7 +7,7 @@
 import type { Scope } from '../ecs/arns.js'
 import type { Ec2Store } from '../../store/ec2.js'
 import { ec2Errors } from './errors.js'
-import { imdsTime } from './instance.js'
+import { isoSeconds } from '../time.js'
 import {
   ec2Id, groupOf, macAddress, nextAddress, privateDnsName, type Ec2Tag, type NetworkInterfaceRecord,
   type SecurityGroupRecord, type SubnetRecord
@@ -91,7 +91,7 @@ function attached (eni: NetworkInterfaceRecord, instanceId: string | undefined,
       instanceOwnerId: instanceId === undefined ? 'amazon-aws' : eni.account,
       deviceIndex: 1,
       status: 'attached',
-      attachTime: imdsTime(now),
+      attachTime: isoSeconds(now),
       deleteOnTermination: false
     }
   }

@@ -40,6 +40,7 @@ import {
   type Lookup,
   type Template,
 } from './variables.js'
+import { isoSeconds } from '../time.js'
 
 /** How a resource-based policy names the caller; decides whether it grants on its own. */
 type Via = 'direct' | 'role' | 'account'
@@ -208,7 +209,7 @@ function buildEnv(request: AuthorizationRequest): ConditionEnv {
 type ContextMap = Map<string, ContextEntry>
 
 const NOW_KEYS: Record<string, (now: Date) => string> = {
-  'aws:currenttime': (now) => now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  'aws:currenttime': isoSeconds,
   'aws:epochtime': (now) => String(Math.floor(now.getTime() / 1000)),
 }
 

@@ -11,6 +11,7 @@ import {
 } from './entities.js'
 import * as ids from './ids.js'
 import { awsManagedPolicy } from './managed.js'
+import { isoSeconds } from '../time.js'
 
 export interface ServiceLinkedRoleRequest {
   account: string
@@ -36,7 +37,6 @@ export const serviceLinkedRoleArn = (account: string, service: string,
   iamArn(account, 'role', serviceRolePath(service), serviceLinkedRoleName(service, customSuffix))
 
 /** Second-precision ISO time, as IAM writes its dates. */
-const isoTime = (now: Date): string => now.toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 /**
  * Creates the role and attaches the service's policy (keeping the emulator's copy of that
@@ -62,7 +62,7 @@ export function createServiceLinkedRole (iam: IamStore, r: ServiceLinkedRoleRequ
   const role: StoredRole = {
     account: r.account, roleName, roleId: ids.uniqueId('AROA'),
     arn: iamArn(r.account, 'role', path, roleName), path,
-    createDate: isoTime(r.now), assumeRolePolicyDocument: JSON.parse(trust),
+    createDate: isoSeconds(r.now), assumeRolePolicyDocument: JSON.parse(trust),
     assumeRolePolicyText: trust, maxSessionDuration: 3600,
     description: r.description ?? spec.description, tags: [], serviceLinked: r.service
   }

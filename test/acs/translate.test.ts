@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildTaskDefinition, type RegisterTaskDefinitionRequest } from '../../src/ecs/task-definition.js'
-import { isoSeconds, roleCredentials, toAcsTask, type TaskCredentials } from '../../src/acs/translate.js'
+import { roleCredentials, toAcsTask, type TaskCredentials } from '../../src/acs/translate.js'
+import { isoSeconds } from '../../src/time.js'
 import type { AcsContainer } from '../../src/acs/protocol.js'
 import { ACCOUNT, taskRecord } from './support.js'
 
@@ -289,7 +290,7 @@ describe('the ACS task JSON', () => {
       expiration: '2024-01-01T18:00:00Z'
     })
     expect(roleCredentials({ ...role, accessKeyId: 'ASIA9' }, sessions)).toBeUndefined()
-    expect(isoSeconds(0)).toBe('1970-01-01T00:00:00Z')
+    expect(isoSeconds(new Date(999))).toBe('1970-01-01T00:00:00Z')
   })
 
   it('describes an awsvpc task\'s ENI from its attachment', () => {
