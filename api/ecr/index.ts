@@ -471,7 +471,7 @@ function wireImage (r: RepositoryRecord, id: ImageIdentifier, image: RepositoryI
 
 const BatchCheckLayerAvailability = operation({
   authorize: 'handler',
-  notes: `${LOCAL_IMAGES_NOTE} The blobs are the images' configs and layers (uncompressed digests), each of size 0.`,
+  notes: `${LOCAL_IMAGES_NOTE} The blobs are the images' configs and layers: a pushed image's with their pushed sizes, a local image's by their uncompressed digests, each of size 0.`,
   async handle (input: RepositoryRef & { layerDigests: string[] }, ctx) {
     const repository = authorizeOn(ctx, 'ecr:BatchCheckLayerAvailability', input)
     const blobs = blobsOf(await imagesOf(ctx, repository))
@@ -489,7 +489,7 @@ const BatchCheckLayerAvailability = operation({
 
 const GetDownloadUrlForLayer = operation({
   authorize: 'handler',
-  notes: `${LOCAL_IMAGES_NOTE} The URL is on the emulator and serves nothing yet: the image is already local.`,
+  notes: `${LOCAL_IMAGES_NOTE} The URL is on the emulator but serves nothing (404): AWS's is a presigned S3 URL; read a pushed blob from the registry instead (\`GET /v2/REPO/blobs/DIGEST\`).`,
   async handle (input: RepositoryRef & { layerDigest: string }, ctx) {
     const repository = authorizeOn(ctx, 'ecr:GetDownloadUrlForLayer', input)
     const blobs = blobsOf(await imagesOf(ctx, repository))

@@ -145,7 +145,7 @@ interface UpdateContainerInstancesStateRequest {
 
 const UpdateContainerInstancesState = operation({
   authorize: 'handler',
-  notes: 'DRAINING keeps new tasks off the instance; its standalone tasks keep running, as on AWS. Service tasks are not replaced yet (services are not emulated).',
+  notes: 'DRAINING keeps new tasks off the instance; its standalone tasks keep running, as on AWS. A replica service\'s tasks on it are not replaced elsewhere (ECS would); a daemon service\'s task there is stopped.',
   handle (input: UpdateContainerInstancesStateRequest, ctx) {
     const ref = clusterRef(input.cluster, scopeOf(ctx))
     if (input.containerInstances.length > 10) throw ecsErrors.tooMany('containerInstances', 10)

@@ -23,7 +23,7 @@ import {
   runContext, strategyProviders, type LaunchPlan, type RunTaskRequest, type StartTaskRequest
 } from '../../src/ecs/run-task.js'
 import {
-  toWireTask, type DesiredStatus, type LaunchType, type TaskRecord
+  isProtected, toWireTask, type DesiredStatus, type LaunchType, type TaskRecord
 } from '../../src/ecs/task.js'
 import { resolveTaskDefinition, type TaskDefinition } from '../../src/ecs/task-definition.js'
 import { TASKS_SERVICE, assumeTaskRoles } from '../../src/ecs/task-roles.js'
@@ -359,18 +359,16 @@ const DEFAULT_PROTECTION_MINUTES = 120
 const MAX_PROTECTION_MINUTES = 2880
 
 function protectedTask (t: TaskRecord, nowSeconds: number) {
-  const p = t.protection
-  const active = p?.protectionEnabled === true &&
-    (p.expirationDate === undefined || p.expirationDate > nowSeconds)
-  return active
-    ? { taskArn: t.taskArn, protectionEnabled: true, expirationDate: p!.expirationDate }
+  return isProtected(t, nowSeconds)
+    ? { taskArn: t.taskArn, protectionEnabled: true, expirationDate: t.protection!.expirationDate }
     : { taskArn: t.taskArn, protectionEnabled: false }
 }
 
 const UpdateTaskProtection = operation({
   authorize: 'handler',
-  notes: 'Protection is kept and reported; nothing scales services in yet, so it changes no ' +
-    'other behaviour. Tasks that are not part of a service can be protected too.',
+  notes: 'A protected task of a service is stopped neither by a scale-in nor by a deployment, ' +
+    'which waits for it, until the protection lapses; a deleted service stops it all the same ' +
+    '(unconfirmed). Tasks that are not part of a service can be protected too.',
   handle (input: UpdateTaskProtectionRequest, ctx) {
     const ref = clusterRef(input.cluster, scopeOf(ctx))
     if (input.tasks.length > 10) throw ecsErrors.tooMany('tasks', 10)

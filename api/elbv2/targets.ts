@@ -95,7 +95,7 @@ const DeregisterTargets = operation({
 })
 
 const DescribeTargetHealth = operation({
-  notes: 'Until the data plane reports through `emulator.elbv2.health.set(...)`, targets of a group in use are `initial` (Elb.InitialHealthChecking), of a group not in use `unused` (Target.NotInUse), deregistered ones `draining` for the deregistration delay.',
+  notes: 'Targets of a group a listener uses start `initial` (Elb.InitialHealthChecking) and become `healthy` or `unhealthy` by the data plane\'s own health checks; targets of a group not in use are `unused` (Target.NotInUse), deregistered ones `draining` for the deregistration delay.',
   handle (input: { TargetGroupArn: string, Targets?: TargetDescription[], Include?: string[] }, ctx) {
     const tg = targetGroup(ctx, input.TargetGroupArn)
     const inUse = groupUsers(ctx).has(input.TargetGroupArn)

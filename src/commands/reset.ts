@@ -13,7 +13,7 @@ Empties a running emulator, as a fresh start with the same options: every cluste
 definition, task, service, container instance, load balancer, role, user, secret, parameter,
 log group, repository and decision is gone. The agents it started stop, and the containers
 and networks they ran are removed; the built-in agent of \`up\` joins the default cluster again.
-Agents started elsewhere keep running, but their container instances are gone.
+Agents started elsewhere see the new state and join their cluster again as new instances.
 
   --endpoint URL   the emulator (default AWS_ENDPOINT_URL, else http://127.0.0.1:4566)
   --json           print {"endpoint": URL, "reset": true}

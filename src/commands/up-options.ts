@@ -8,6 +8,8 @@ export const UP_OPTIONS = `  --port N            port to listen on (4566; 0 take
   --iam enforce|soft  deny what AWS would deny (enforce)           ECS_EMULATOR_IAM
   --log-level L       pino level (info; debug: every request)      ECS_EMULATOR_LOG_LEVEL
   --no-agent          start no agent (built-in, or RunInstances)   ECS_EMULATOR_AGENT=false
+  --decision-log-limit N
+                      decisions kept, newest first (200000)        ECS_EMULATOR_DECISION_LOG_LIMIT
   --no-built-in-agent
                       only RunInstances' agents start              ECS_EMULATOR_BUILT_IN_AGENT=false
   --agent-image IMG   run agents as containers of IMG (compose)    ECS_EMULATOR_AGENT_IMAGE

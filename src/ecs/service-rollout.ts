@@ -10,6 +10,8 @@ export interface TaskView {
   taskArn: string
   /** RUNNING, and healthy in every target group and its container health checks. */
   healthy: boolean
+  /** Under task scale-in protection (UpdateTaskProtection): neither scale-in nor a deployment stops it. */
+  protected?: boolean
 }
 
 export interface RolloutInput {
@@ -34,22 +36,28 @@ export function planRollout (r: RolloutInput): RolloutPlan {
   const minHealthy = Math.ceil(r.desiredCount * r.minimumHealthyPercent / 100)
   const stop: string[] = []
 
-  // Scale-in: the primary's extra tasks go, those that are not healthy first, then the newest.
+  const stoppable = (t: TaskView): boolean => t.protected !== true
+
+  // Scale-in: the primary's extra tasks go, those that are not healthy first, then the newest;
+  // a protected task stays, and the service stays above its desired count until it is not.
   let primary = r.primary
   if (primary.length > r.desiredCount) {
-    const order = [...primary.filter(t => !t.healthy).reverse(), ...primary.filter(t => t.healthy).reverse()]
+    const candidates = primary.filter(stoppable)
+    const order = [...candidates.filter(t => !t.healthy).reverse(), ...candidates.filter(t => t.healthy).reverse()]
     const leaving = new Set(order.slice(0, primary.length - r.desiredCount).map(t => t.taskArn))
     stop.push(...leaving)
     primary = primary.filter(t => !leaving.has(t.taskArn))
   }
 
   // Older deployments: what is not healthy goes at once; healthy tasks down to the minimum.
+  // Protected ones stay, and the deployment waits for them.
   const healthy = primary.filter(t => t.healthy).length + r.older.filter(t => t.healthy).length
-  stop.push(...r.older.filter(t => !t.healthy).map(t => t.taskArn))
-  const olderHealthy = r.older.filter(t => t.healthy)
-  const spare = Math.max(0, Math.min(olderHealthy.length, healthy - minHealthy))
-  stop.push(...olderHealthy.slice(0, spare).map(t => t.taskArn))
-  const remaining = primary.length + olderHealthy.length - spare
+  const leaving = r.older.filter(t => !t.healthy && stoppable(t))
+  stop.push(...leaving.map(t => t.taskArn))
+  const spareable = r.older.filter(t => t.healthy && stoppable(t))
+  const spare = Math.max(0, Math.min(spareable.length, healthy - minHealthy))
+  stop.push(...spareable.slice(0, spare).map(t => t.taskArn))
+  const remaining = primary.length + r.older.length - leaving.length - spare
 
   const start = Math.max(0, Math.min(r.desiredCount - primary.length, maxTotal - remaining))
   const everyoneHealthy = primary.every(t => t.healthy) && r.older.every(t => t.healthy)

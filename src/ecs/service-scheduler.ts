@@ -38,7 +38,7 @@ import {
 } from './service.js'
 import { circuitBreakerThreshold, planRollout, type TaskView } from './service-rollout.js'
 import { updateServiceDeployment, withServiceDeployments } from './service-deployments.js'
-import { detailOf, type TaskRecord } from './task.js'
+import { detailOf, isProtected, type TaskRecord } from './task.js'
 import { resolveTaskDefinition, type TaskDefinition } from './task-definition.js'
 import { assumeTaskRoles } from './task-roles.js'
 import { commitTask, requestStop } from './task-state.js'
@@ -497,7 +497,13 @@ class ServicePass {
     if (this.#s.schedulingStrategy === 'DAEMON') return this.#daemon(primary)
     const config = deploymentDefaults(this.#s.deploymentConfiguration, 'REPLICA')
     const desiredCount = this.#s.status === 'DRAINING' ? 0 : this.#s.desiredCount
-    const view = (t: TaskRecord): TaskView => ({ taskArn: t.taskArn, healthy: this.#healthy(t) })
+    // (unconfirmed) that deleting a service stops its protected tasks too.
+    const nowSeconds = this.now.getTime() / 1000
+    const view = (t: TaskRecord): TaskView => ({
+      taskArn: t.taskArn,
+      healthy: this.#healthy(t),
+      protected: this.#s.status !== 'DRAINING' && isProtected(t, nowSeconds)
+    })
     const active = this.#active()
     const plan = planRollout({
       desiredCount,

@@ -112,6 +112,11 @@ export interface TaskProtection {
   expirationDate?: number
 }
 
+/** Whether the task's scale-in protection holds at `nowSeconds` (it lapses at its expiration). */
+export const isProtected = (t: { protection?: TaskProtection }, nowSeconds: number): boolean =>
+  t.protection?.protectionEnabled === true &&
+  (t.protection.expirationDate === undefined || t.protection.expirationDate > nowSeconds)
+
 /** What placement booked on the container instance, returned when the task stops. */
 export interface TaskReservation {
   cpu: number

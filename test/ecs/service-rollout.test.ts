@@ -4,6 +4,10 @@ import { circuitBreakerThreshold, planRollout, type TaskView } from '../../src/e
 const tasks = (prefix: string, healthy: boolean[]): TaskView[] =>
   healthy.map((h, i) => ({ taskArn: `${prefix}${i}`, healthy: h }))
 
+/** The tasks, those named under scale-in protection. */
+const guarded = (views: TaskView[], ...names: string[]): TaskView[] =>
+  views.map(v => names.includes(v.taskArn) ? { ...v, protected: true } : v)
+
 describe('planRollout', () => {
   const base = { desiredCount: 2, minimumHealthyPercent: 100, maximumPercent: 200 }
 
@@ -21,7 +25,11 @@ describe('planRollout', () => {
     ['100/100 cannot move', { ...base, maximumPercent: 100, primary: [], older: tasks('o', [true, true]) }, { start: 0, stop: [], blocked: true }],
     ['a deleted service (desired 0) stops everything', { ...base, desiredCount: 0, primary: tasks('p', [true]), older: tasks('o', [true]) }, { start: 0, stop: ['p0', 'o0'], blocked: false }],
     ['desired 1, 100/200: the new task first', { ...base, desiredCount: 1, primary: [], older: tasks('o', [true]) }, { start: 1, stop: [], blocked: false }],
-    ['0/100: all old go, all new start', { ...base, minimumHealthyPercent: 0, maximumPercent: 100, primary: [], older: tasks('o', [true, true]) }, { start: 2, stop: ['o0', 'o1'], blocked: false }]
+    ['0/100: all old go, all new start', { ...base, minimumHealthyPercent: 0, maximumPercent: 100, primary: [], older: tasks('o', [true, true]) }, { start: 2, stop: ['o0', 'o1'], blocked: false }],
+    ['scaling in passes over a protected task', { ...base, desiredCount: 1, primary: guarded(tasks('p', [true, true]), 'p1'), older: [] }, { start: 0, stop: ['p0'], blocked: false }],
+    ['scaling in stops no task while all are protected', { ...base, desiredCount: 0, primary: guarded(tasks('p', [true]), 'p0'), older: [] }, { start: 0, stop: [], blocked: false }],
+    ['a deployment leaves a protected old task, healthy or not', { ...base, primary: tasks('p', [true, true]), older: guarded(tasks('o', [true, false]), 'o0', 'o1') }, { start: 0, stop: [], blocked: false }],
+    ['0/100: a protected old task keeps its place from the new', { ...base, minimumHealthyPercent: 0, maximumPercent: 100, primary: [], older: guarded(tasks('o', [true, true]), 'o0') }, { start: 1, stop: ['o1'], blocked: false }]
   ])('%s', (_name, input, plan) => {
     expect(planRollout(input)).toEqual(plan)
   })

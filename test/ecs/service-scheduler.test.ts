@@ -9,7 +9,8 @@ import pino from 'pino'
 import {
   CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeServiceDeploymentsCommand,
   DescribeServicesCommand, ListServiceDeploymentsCommand, DescribeTasksCommand,
-  ListTasksCommand, RegisterTaskDefinitionCommand, StopTaskCommand, UpdateServiceCommand, type ContainerDefinition,
+  ListTasksCommand, RegisterTaskDefinitionCommand, StopTaskCommand, UpdateServiceCommand, UpdateTaskProtectionCommand,
+  type ContainerDefinition,
   type Service
 } from '@aws-sdk/client-ecs'
 import { runAgent, type RunningAgent } from '../../agent/main.js'
@@ -203,6 +204,26 @@ describe.skipIf(!hasDocker)(`the service scheduler on the local Docker engine${D
     })
     await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'breaker', desiredCount: 0 }))
   }, 120_000)
+
+  it('scales in past a task under scale-in protection, and stops it once the protection is lifted', async () => {
+    const td = await revision('guarded', web('guarded'))
+    await t.ecs.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: 'guarded', taskDefinition: td, desiredCount: 2 }))
+    await eventually('guarded', s => s.runningCount === 2 && messages(s)[0] === '(service guarded) has reached a steady state.', 'steady with two tasks')
+    const { taskArns } = await t.ecs.send(new ListTasksCommand({ cluster: CLUSTER, serviceName: 'guarded' }))
+    const [kept, other] = taskArns!
+    const { protectedTasks } = await t.ecs.send(new UpdateTaskProtectionCommand({ cluster: CLUSTER, tasks: [kept], protectionEnabled: true, expiresInMinutes: 60 }))
+    expect(protectedTasks![0]).toMatchObject({ taskArn: kept, protectionEnabled: true })
+
+    await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'guarded', desiredCount: 0 }))
+    const lastStatus = async (arn: string) =>
+      (await t.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [arn] }))).tasks![0]
+    await until(async () => (await lastStatus(other)).lastStatus === 'STOPPED', 'the unprotected task stopped')
+    expect(await lastStatus(kept)).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING' })
+
+    await t.ecs.send(new UpdateTaskProtectionCommand({ cluster: CLUSTER, tasks: [kept], protectionEnabled: false }))
+    const stopped = await until(async () => { const task = await lastStatus(kept); return task.lastStatus === 'STOPPED' && task }, 'the task stopped once unprotected')
+    expect(stopped).toMatchObject({ stopCode: 'ServiceSchedulerInitiated' })
+  }, 60_000)
 
   it('runs one task of a DAEMON service on each instance, its desired count the number of instances', async () => {
     const td = await revision('daemon', web('daemon'))
