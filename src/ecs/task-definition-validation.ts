@@ -283,7 +283,7 @@ function executionRole (r: RegisterTaskDefinitionRequest): string | undefined {
 
 // --- 12. restart policies ----------------------------------------------------------------
 
-export const RESTART_ATTEMPT_PERIOD = { min: 60, max: 1800 } as const
+const RESTART_ATTEMPT_PERIOD = { min: 60, max: 1800 } as const
 
 function restartPolicies (r: RegisterTaskDefinitionRequest): string | undefined {
   for (const c of r.containerDefinitions) {
