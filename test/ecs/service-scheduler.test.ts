@@ -215,13 +215,13 @@ describe.skipIf(!hasDocker)(`the service scheduler on the local Docker engine${D
     expect(protectedTasks![0]).toMatchObject({ taskArn: kept, protectionEnabled: true })
 
     await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'guarded', desiredCount: 0 }))
-    const lastStatus = async (arn: string) =>
+    const describeTask = async (arn: string) =>
       (await t.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [arn] }))).tasks![0]
-    await until(async () => (await lastStatus(other)).lastStatus === 'STOPPED', 'the unprotected task stopped')
-    expect(await lastStatus(kept)).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING' })
+    await until(async () => (await describeTask(other)).lastStatus === 'STOPPED', 'the unprotected task stopped')
+    expect(await describeTask(kept)).toMatchObject({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING' })
 
     await t.ecs.send(new UpdateTaskProtectionCommand({ cluster: CLUSTER, tasks: [kept], protectionEnabled: false }))
-    const stopped = await until(async () => { const task = await lastStatus(kept); return task.lastStatus === 'STOPPED' && task }, 'the task stopped once unprotected')
+    const stopped = await until(async () => { const task = await describeTask(kept); return task.lastStatus === 'STOPPED' && task }, 'the task stopped once unprotected')
     expect(stopped).toMatchObject({ stopCode: 'ServiceSchedulerInitiated' })
   }, 60_000)
 
